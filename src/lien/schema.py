@@ -1,0 +1,229 @@
+"""The message record, the platforms lien knows, and the workspace DDL with its migrations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(slots=True)
+class Message:
+    """One thing a person wrote. Times are naive datetimes in UTC.
+
+    Roles (owned account, member, bot) are not stored here: they come from `accounts` at
+    query time, so declaring an account re-labels history.
+    """
+
+    platform: str
+    id: str
+    created_at: datetime | None
+    parent_id: str | None = None
+    root_id: str | None = None
+    author_id: str | None = None
+    author_handle: str | None = None
+    author_name: str | None = None
+    author_is_bot: bool | None = None
+    edited_at: datetime | None = None
+    text: str | None = None
+    lang: str | None = None
+    url: str | None = None
+    like_count: int | None = None
+    reply_count: int | None = None
+    share_count: int | None = None
+    owner_liked: bool | None = None
+
+
+# Column order of the `messages` table and of every export.
+RECORD_FIELDS: tuple[str, ...] = (
+    "platform",
+    "id",
+    "parent_id",
+    "root_id",
+    "author_id",
+    "author_handle",
+    "author_name",
+    "author_is_bot",
+    "created_at",
+    "edited_at",
+    "text",
+    "lang",
+    "url",
+    "like_count",
+    "reply_count",
+    "share_count",
+    "owner_liked",
+    "import_id",
+    "raw_id",
+)
+# Fields a source produces; import_id and raw_id are assigned by the pipeline.
+CONTENT_FIELDS: tuple[str, ...] = tuple(f for f in RECORD_FIELDS if f not in ("import_id", "raw_id"))
+assert set(CONTENT_FIELDS) == {f.name for f in fields(Message)}
+
+SQL_TYPES: dict[str, str] = {
+    "platform": "VARCHAR",
+    "id": "VARCHAR",
+    "parent_id": "VARCHAR",
+    "root_id": "VARCHAR",
+    "author_id": "VARCHAR",
+    "author_handle": "VARCHAR",
+    "author_name": "VARCHAR",
+    "author_is_bot": "BOOLEAN",
+    "created_at": "TIMESTAMP",
+    "edited_at": "TIMESTAMP",
+    "text": "VARCHAR",
+    "lang": "VARCHAR",
+    "url": "VARCHAR",
+    "like_count": "BIGINT",
+    "reply_count": "BIGINT",
+    "share_count": "BIGINT",
+    "owner_liked": "BOOLEAN",
+    "import_id": "BIGINT",
+    "raw_id": "BIGINT",
+}
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "BIGINT": pa.int64(),
+}
+
+# What the staging table adds to a message: where the record came from, its raw payload,
+# and why it was rejected (NULL when it was not).
+STAGE_EXTRA: dict[str, str] = {
+    "_row": "BIGINT",
+    "_location": "VARCHAR",
+    "_raw": "VARCHAR",
+    "_hints": "VARCHAR",
+    "_raw_id": "BIGINT",
+    "_reject": "VARCHAR",
+    "_reject_kind": "VARCHAR",
+}
+
+PLATFORM_SLUG = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    name: str
+    title: str
+    flat: bool  # every reply attached to the top-level comment (one level of nesting)
+
+
+PLATFORMS: dict[str, Platform] = {
+    p.name: p
+    for p in (
+        Platform("facebook", "Facebook", flat=True),
+        Platform("instagram", "Instagram", flat=True),
+        Platform("youtube", "YouTube", flat=True),
+        Platform("tiktok", "TikTok", flat=True),
+        Platform("mastodon", "Mastodon", flat=False),
+        Platform("bluesky", "Bluesky", flat=False),
+        Platform("x", "X (Twitter)", flat=False),
+        Platform("reddit", "Reddit", flat=False),
+    )
+}
+
+
+def is_flat(platform: str) -> bool:
+    """Unknown platforms (from a generic CSV) keep their true parents, so they are not flat."""
+    known = PLATFORMS.get(platform)
+    return bool(known and known.flat)
+
+
+def arrow_schema(extra: dict[str, str] | None = None) -> pa.Schema:
+    cols = {f: SQL_TYPES[f] for f in CONTENT_FIELDS} | (extra or {})
+    return pa.schema([(name, ARROW_TYPES[sql]) for name, sql in cols.items()])
+
+
+def _v1(con: duckdb.DuckDBPyConnection) -> None:
+    message_cols = ",\n  ".join(f"{f} {SQL_TYPES[f]}" for f in RECORD_FIELDS)
+    con.execute(f"CREATE TABLE messages (\n  {message_cols}\n)")
+    con.execute(
+        """
+        CREATE TABLE raw_items (
+          id BIGINT NOT NULL,
+          import_id BIGINT NOT NULL,
+          source VARCHAR NOT NULL,
+          location VARCHAR,
+          payload VARCHAR,
+          hints VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE imports (
+          id BIGINT NOT NULL,
+          path VARCHAR,
+          content_hash VARCHAR,
+          size_bytes BIGINT,
+          source VARCHAR,
+          mapper_version INTEGER,
+          options VARCHAR,
+          started_at TIMESTAMP,
+          finished_at TIMESTAMP,
+          status VARCHAR,
+          read BIGINT,
+          stored BIGINT,
+          updated BIGINT,
+          duplicates BIGINT,
+          rejected BIGINT
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE rejects (
+          import_id BIGINT NOT NULL,
+          raw_id BIGINT,
+          location VARCHAR,
+          kind VARCHAR,
+          reason VARCHAR,
+          raw VARCHAR
+        )
+        """
+    )
+    con.execute(
+        """
+        CREATE TABLE accounts (
+          platform VARCHAR NOT NULL,
+          author_id VARCHAR NOT NULL,
+          name VARCHAR,
+          added_at TIMESTAMP
+        )
+        """
+    )
+    con.execute("CREATE TABLE settings (key VARCHAR NOT NULL, value VARCHAR)")
+
+
+# Migration N brings a workspace from version N-1 to N. Append, never edit.
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1}
+
+
+def migrate(con: duckdb.DuckDBPyConnection, current: int) -> int:
+    """Apply every migration above `current`, each in its own transaction; return the new version."""
+    for version in sorted(v for v in MIGRATIONS if v > current):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            MIGRATIONS[version](con)
+            con.execute("DELETE FROM settings WHERE key = 'schema_version'")
+            con.execute("INSERT INTO settings VALUES ('schema_version', ?)", [str(version)])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        current = version
+    return current
+
+
+def message_row(m: Message) -> dict[str, Any]:
+    return {f: getattr(m, f) for f in CONTENT_FIELDS}

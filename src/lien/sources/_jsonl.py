@@ -1,0 +1,33 @@
+"""Reading JSON Lines inside DuckDB, one row per file line, so every line keeps its number and
+a damaged line becomes a reject instead of stopping the file (or vanishing, as DuckDB's own
+``ignore_errors`` would do)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+# JSON escapes control characters, so \x01 never occurs in a valid line: splitting on it
+# yields whole lines. Lines of a twarc2 page hold a whole API response, hence the large limit.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+
+
+def lines_sql() -> str:
+    """SQL of a relation (_line BIGINT, line VARCHAR); parameters: the file path."""
+    return f"""
+        SELECT row_number() OVER () AS _line, line
+        FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x01',
+                      quote = '', escape = '', auto_detect = false,
+                      max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})
+    """
+
+
+def lines_params(path: Path) -> list[object]:
+    return [str(path)]
+
+
+def bad_line_reason_sql(line: str = "line") -> str:
+    """NULL when the line is a JSON object; otherwise why it is not."""
+    return (
+        f"CASE WHEN NOT json_valid({line}) THEN 'not valid JSON (damaged or truncated line)' "
+        f"WHEN json_type({line}) <> 'OBJECT' THEN 'not a JSON object' END"
+    )

@@ -221,7 +221,10 @@ class BulkSource(Source):
 
 # Modules of the built-in sources, in the order `lien sources` lists them. Third-party sources
 # register through the "lien.sources" entry point group.
-BUILTIN_MODULES: tuple[str, ...] = ("generic_csv", "lien_export")
+BUILTIN_MODULES: tuple[str, ...] = (
+    "generic_csv",
+    "lien_export",
+)
 
 _registry: dict[str, Source] | None = None
 

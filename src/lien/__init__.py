@@ -1,8 +1,8 @@
 """lien: the human side of a destination's social media.
 
-    >>> import lien
-    >>> ws = lien.open("lien.duckdb")
-    >>> ws.import_paths(["export.csv"])
+>>> import lien
+>>> ws = lien.open("lien.duckdb")
+>>> ws.import_paths(["export.csv"])
 """
 
 from .errors import LienError, Reject, SourceError

@@ -99,8 +99,7 @@ def main(argv: list[str]) -> int:
     stale = [
         name
         for name, text in pages.items()
-        if not (REFERENCE / name).exists()
-        or (REFERENCE / name).read_text(encoding="utf-8") != text
+        if not (REFERENCE / name).exists() or (REFERENCE / name).read_text(encoding="utf-8") != text
     ]
     if stale:
         print(f"reference docs out of date: {', '.join(stale)}; run `make docs` and commit")

@@ -33,7 +33,8 @@ def window_filter(
     timezone: str, since: str | None, until: str | None, column: str = "created_at"
 ) -> tuple[str, list[object]]:
     """A WHERE clause (and parameters) for the local-time window [since, until)."""
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[object] = []
     if since:
         clauses.append(f"{column} >= ?")
         params.append(local_day_to_utc(since, timezone))

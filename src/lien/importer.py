@@ -240,9 +240,7 @@ def _same(field_name: str) -> str:
     return f"c.{field_name} IS NOT DISTINCT FROM m.{field_name}"
 
 
-def merge_stage(
-    con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
-) -> dict[str, int]:
+def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str) -> dict[str, int]:
     """Merge the staging table into the workspace; return the counts. Runs inside the caller's
     transaction."""
     _validate_stage(con)
@@ -523,7 +521,9 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
         options = json.loads(options_json or "{}")
         timezone = options.pop("timezone", ws.timezone)
         source = get(source_name)
-        ctx = ImportContext(timezone=timezone, options=options, display_name=f"reparse {source_name}")
+        ctx = ImportContext(
+            timezone=timezone, options=options, display_name=f"reparse {source_name}"
+        )
         raw_query = f"""
             SELECT r.id, r.location, r.payload, r.hints FROM raw_items r
             JOIN imports i ON i.id = r.import_id
@@ -539,9 +539,7 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
                 source.restage(con, raw_query, ctx, STAGE)  # type: ignore[attr-defined]
             else:
                 stage_records(con, source, _raw_records(con, raw_query), ctx)
-            con.execute(
-                f"DELETE FROM rejects WHERE raw_id IN (SELECT _raw_id FROM {STAGE})"
-            )
+            con.execute(f"DELETE FROM rejects WHERE raw_id IN (SELECT _raw_id FROM {STAGE})")
             counts = merge_stage(con, import_id, source_name)
             con.execute(
                 "INSERT INTO imports VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, 'reparsed', ?, ?, ?, ?, ?)",

@@ -64,7 +64,9 @@ RECORD_FIELDS: tuple[str, ...] = (
     "raw_id",
 )
 # Fields a source produces; import_id and raw_id are assigned by the pipeline.
-CONTENT_FIELDS: tuple[str, ...] = tuple(f for f in RECORD_FIELDS if f not in ("import_id", "raw_id"))
+CONTENT_FIELDS: tuple[str, ...] = tuple(
+    f for f in RECORD_FIELDS if f not in ("import_id", "raw_id")
+)
 assert set(CONTENT_FIELDS) == {f.name for f in fields(Message)}
 
 SQL_TYPES: dict[str, str] = {

@@ -59,7 +59,9 @@ def test_import_matches_hand_checked_expectations(case: Path, tmp_path: Path) ->
     result = import_file(ws, path.name, path)
     assert result.status == "imported", result.error
     assert result.balanced
-    counts = {k: getattr(result, k) for k in ("read", "stored", "updated", "duplicates", "rejected")}
+    counts = {
+        k: getattr(result, k) for k in ("read", "stored", "updated", "duplicates", "rejected")
+    }
     for key, value in spec.get("counts", {}).items():
         assert counts[key] == value, f"{key}: got {counts[key]}, expected {value}"
 

@@ -17,16 +17,25 @@ from ._common import console, db_option, err_console, open_ws
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--source", help="Skip detection and read the files with this source.")
-@click.option("--map", "maps", multiple=True, metavar="TARGET=COLUMN",
-              help="Generic CSV: read field TARGET from column COLUMN (repeatable).")
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="TARGET=COLUMN",
+    help="Generic CSV: read field TARGET from column COLUMN (repeatable).",
+)
 @db_option
-def import_(paths: tuple[Path, ...], source: str | None, maps: tuple[str, ...], db: Path | None) -> None:
+def import_(
+    paths: tuple[Path, ...], source: str | None, maps: tuple[str, ...], db: Path | None
+) -> None:
     """Import files, folders and .zip archives (formats are detected; see `lien sources`)."""
     options = options_for_map(list(maps))
     if options and source is None:
         source = "csv"
     with open_ws(db) as ws:
-        results = ws.import_paths(list(paths), source=source, options=options, progress=sys.stderr.isatty())
+        results = ws.import_paths(
+            list(paths), source=source, options=options, progress=sys.stderr.isatty()
+        )
     failed = 0
     total = {"read": 0, "stored": 0, "updated": 0, "duplicates": 0, "rejected": 0}
     for r in results:
@@ -48,7 +57,9 @@ def import_(paths: tuple[Path, ...], source: str | None, maps: tuple[str, ...], 
             f"{total['updated']} + duplicates {total['duplicates']} + rejected {total['rejected']}"
         )
     if total["rejected"]:
-        console.print("see the rejected records and their reasons: lien info, or lien sql \"SELECT * FROM rejects\"")
+        console.print(
+            'see the rejected records and their reasons: lien info, or lien sql "SELECT * FROM rejects"'
+        )
     if failed:
         raise LienError(f"{failed} file(s) could not be imported; the others were")
 
@@ -63,12 +74,25 @@ def reparse(db: Path | None) -> None:
 
 
 @click.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "parquet", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "parquet", "csv"]),
+    default="jsonl",
+    show_default=True,
+)
 @click.option("--since", metavar="YYYY-MM-DD", help="First day (workspace time zone).")
 @click.option("--until", metavar="YYYY-MM-DD", help="Day after the last one (exclusive).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
 @db_option
-def export(fmt: str, since: str | None, until: str | None, output: Path | None, db: Path | None) -> None:
+def export(
+    fmt: str, since: str | None, until: str | None, output: Path | None, db: Path | None
+) -> None:
     """Export messages, fields named as in the record (re-importable)."""
     if output is None and fmt == "parquet" and sys.stdout.isatty():
         raise LienError("Parquet is binary: write it to a file with -o FILE.parquet")
@@ -89,5 +113,10 @@ def sources(markdown: bool) -> None:
         return
     table = Table("source", "platforms", "reads", "quirks", show_lines=True)
     for s in all_sources():
-        table.add_row(f"[bold]{s.name}[/]\n{s.title}", ", ".join(s.platforms), "\n".join(s.reads), "\n".join(s.quirks))
+        table.add_row(
+            f"[bold]{s.name}[/]\n{s.title}",
+            ", ".join(s.platforms),
+            "\n".join(s.reads),
+            "\n".join(s.quirks),
+        )
     console.print(table)

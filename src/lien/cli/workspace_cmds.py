@@ -96,18 +96,53 @@ def info(as_json: bool, db: Path | None) -> None:
     if as_json:
         click.echo(json.dumps(data, default=str, indent=2, ensure_ascii=False))
         return
-    console.print(f"[bold]{data['path']}[/]  " + "  ".join(f"{k}={v}" for k, v in data["settings"].items()))
+    console.print(
+        f"[bold]{data['path']}[/]  " + "  ".join(f"{k}={v}" for k, v in data["settings"].items())
+    )
     t = Table("platform", "messages", "authors", "top-level", "first", "last", title="Messages")
     for p in data["platforms"]:
-        t.add_row(p["platform"], str(p["messages"]), str(p["authors"]), str(p["top_level"]), str(p["first"]), str(p["last"]))
+        t.add_row(
+            p["platform"],
+            str(p["messages"]),
+            str(p["authors"]),
+            str(p["top_level"]),
+            str(p["first"]),
+            str(p["last"]),
+        )
     console.print(t)
     a = Table("platform", "author id", "name", "messages", title="Owned accounts")
     for r in data["accounts"]:
         a.add_row(r["platform"], r["author_id"], r["name"] or "", str(r["messages"]))
     console.print(a)
-    i = Table("#", "file", "source", "status", "read", "stored", "updated", "dupl.", "rejected", title="Imports")
+    i = Table(
+        "#",
+        "file",
+        "source",
+        "status",
+        "read",
+        "stored",
+        "updated",
+        "dupl.",
+        "rejected",
+        title="Imports",
+    )
     for r in data["imports"]:
-        i.add_row(*(str(r[k]) for k in ("id", "path", "source", "status", "read", "stored", "updated", "duplicates", "rejected")))
+        i.add_row(
+            *(
+                str(r[k])
+                for k in (
+                    "id",
+                    "path",
+                    "source",
+                    "status",
+                    "read",
+                    "stored",
+                    "updated",
+                    "duplicates",
+                    "rejected",
+                )
+            )
+        )
     console.print(i)
     if data["rejects"]:
         r_ = Table("file", "kind", "reason", "records", "e.g.", title="Rejects")

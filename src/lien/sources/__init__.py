@@ -103,7 +103,7 @@ class Probe:
         """The whole file parsed as one JSON document, or None (not JSON, or too large)."""
         if self.is_binary or self.size > WHOLE_JSON_LIMIT:
             return None
-        if not self.text.lstrip()[:1] in ("{", "["):
+        if self.text.lstrip()[:1] not in ("{", "["):
             return None
         try:
             return json.loads(self.path.read_bytes().removeprefix(b"\xef\xbb\xbf"))

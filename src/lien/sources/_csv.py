@@ -12,11 +12,10 @@ import csv
 import io
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -126,8 +125,12 @@ def raw_rows_sql(raw_query: str, header: Sequence[str]) -> tuple[str, list[objec
 def csv_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
     """(line, reason, text) of the lines DuckDB could not read in the last scan; then clear."""
     try:
+        # DuckDB may report one line several times (once per column count it tried).
         rows = con.execute(
-            "SELECT line, error_message, csv_line FROM _lien_csv_errors ORDER BY line"
+            """
+            SELECT line, min(error_message), min(csv_line) FROM _lien_csv_errors
+            GROUP BY line ORDER BY line
+            """
         ).fetchall()
     except duckdb.CatalogException:
         return []

@@ -59,7 +59,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str], display: str) ->
         if column.lower() in lowered:
             found[target] = lowered[column.lower()]
         elif target in mapping:
-            raise SourceError(f"{display}: --map {target}={column}: no column {column!r} in the header")
+            raise SourceError(
+                f"{display}: --map {target}={column}: no column {column!r} in the header"
+            )
     missing = [t for t in REQUIRED if t not in found]
     if missing:
         raise SourceError(

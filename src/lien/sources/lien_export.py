@@ -44,8 +44,14 @@ class LienJsonl(BulkSource):
         return probe.json_lines and isinstance(first, dict) and SIGNATURE <= set(first)
 
     def _insert(
-        self, con: duckdb.DuckDBPyConnection, table: str, rows_sql: str, params: list[object],
-        ctx: ImportContext, location: str, raw_id: str,
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: str,
+        rows_sql: str,
+        params: list[object],
+        ctx: ImportContext,
+        location: str,
+        raw_id: str,
     ) -> None:
         with session_timezone(con, "UTC"):
             con.execute(
@@ -88,9 +94,12 @@ class LienParquet(BulkSource):
             return False
         con = duckdb.connect()
         try:
-            cols = {r[0] for r in con.execute(
-                "SELECT name FROM parquet_schema(?)", [str(probe.path)]
-            ).fetchall()}
+            cols = {
+                r[0]
+                for r in con.execute(
+                    "SELECT name FROM parquet_schema(?)", [str(probe.path)]
+                ).fetchall()
+            }
         finally:
             con.close()
         return SIGNATURE <= cols
@@ -99,7 +108,8 @@ class LienParquet(BulkSource):
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
         casts = ", ".join(
-            f"timezone('UTC', {f}::TIMESTAMPTZ) AS {f}" if SQL_TYPES[f] == "TIMESTAMP"
+            f"timezone('UTC', {f}::TIMESTAMPTZ) AS {f}"
+            if SQL_TYPES[f] == "TIMESTAMP"
             else f"{f}::{SQL_TYPES[f]} AS {f}"
             for f in CONTENT_FIELDS
         )

@@ -1,0 +1,246 @@
+"""The generic CSV source and the import pipeline's bookkeeping, on real workspace files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from lien.errors import LienError
+from lien.importer import import_file
+from lien.workspace import Workspace
+
+HEADER = "platform,id,parent_id,author_id,author_name,created_at,text"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def messages(
+    ws: Workspace, cols: str = "platform, id, parent_id, root_id, author_id, created_at, text"
+) -> list[tuple]:
+    return ws.con.execute(f"SELECT {cols} FROM messages ORDER BY platform, id").fetchall()
+
+
+def test_basic_import_resolves_roots_and_converts_times(ws: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "a.csv",
+        HEADER
+        + "\nfacebook,1,,page,Office,2020-03-01 10:00,Bonjour\n"
+        + "facebook,2,1,u1,Alice,2020-03-01T11:00:00+01:00,Quand ?\n"
+        + "facebook,3,2,page,Office,2020-07-01T12:00:00Z,Demain\n",
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.read, r.stored, r.updated, r.duplicates, r.rejected) == (3, 3, 0, 0, 0)
+    # 10:00 naive in Paris in March (UTC+1) is 09:00 UTC; 11:00+01:00 is 10:00 UTC.
+    assert messages(ws) == [
+        ("facebook", "1", None, "1", "page", datetime(2020, 3, 1, 9, 0), "Bonjour"),
+        ("facebook", "2", "1", "1", "u1", datetime(2020, 3, 1, 10, 0), "Quand ?"),
+        ("facebook", "3", "2", "1", "page", datetime(2020, 7, 1, 12, 0), "Demain"),
+    ]
+
+
+def test_naive_times_follow_the_workspace_time_zone(tmp_path: Path) -> None:
+    ws = Workspace.create(tmp_path / "m.duckdb", timezone="America/Montreal")
+    f = write(tmp_path / "a.csv", HEADER + "\nfacebook,1,,p,P,2020-07-01 10:00,x\n")
+    ws.import_paths([f])
+    # Montreal is UTC-4 in July (EDT).
+    assert messages(ws, "created_at") == [(datetime(2020, 7, 1, 14, 0),)]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "delimiter", "bom"),
+    [("utf-8", ",", False), ("utf-8", ";", True), ("cp1252", ";", False), ("utf-8", "\t", False)],
+)
+def test_encodings_and_delimiters(
+    ws: Workspace, tmp_path: Path, encoding: str, delimiter: str, bom: bool
+) -> None:
+    text = "Très bien, l’œuf à 2 € !"
+    rows = [HEADER.split(","), ["facebook", "1", "", "u", "Zoé", "2020-01-01T00:00:00Z", text]]
+    body = "\r\n".join(delimiter.join(f'"{c}"' if "," in c else c for c in r) for r in rows)
+    data = body.encode(encoding)
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    f = tmp_path / "x.csv"
+    f.write_bytes(data)
+    (r,) = ws.import_paths([f])
+    assert r.stored == 1, r.summary()
+    assert messages(ws, "author_name, text") == [("Zoé", text)]
+
+
+def test_column_mapping_and_unknown_columns_kept_in_raw(ws: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "m.csv",
+        "Réseau,Identifiant,Parent,Auteur,Nom,Date,Message,Humeur\n"
+        "instagram,9,,a1,Ana,2021-05-01T08:00:00Z,Salut,joyeuse\n",
+    )
+    mapping = {
+        "platform": "Réseau",
+        "id": "Identifiant",
+        "parent_id": "Parent",
+        "author_id": "Auteur",
+        "author_name": "Nom",
+        "created_at": "Date",
+        "text": "Message",
+    }
+    (r,) = ws.import_paths([f], source="csv", options={"map": mapping})
+    assert r.stored == 1
+    raw = ws.con.execute("SELECT payload FROM raw_items").fetchone()
+    assert raw is not None and '"Humeur":"joyeuse"' in raw[0]
+
+
+def test_missing_columns_fail_with_a_one_line_error(ws: Workspace, tmp_path: Path) -> None:
+    f = write(tmp_path / "bad.csv", "platform,id,text\nfacebook,1,x\n")
+    (r,) = ws.import_paths([f], source="csv")
+    assert r.status == "failed"
+    assert "missing column(s) parent_id" in (r.error or "") and "--map" in (r.error or "")
+    assert "\n" not in (r.error or "")
+    assert ws.con.execute("SELECT count(*) FROM imports").fetchone() == (0,)
+
+
+def test_bad_rows_become_rejects_with_their_location(ws: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "r.csv",
+        HEADER + ",like_count,owner_liked\n"
+        "facebook,1,,p,P,2020-01-01T00:00:00Z,ok,3,oui\n"
+        "facebook,2,,p,P,01/02/2020 10:00,bad date,,\n"
+        "facebook,3,,p,P,2020-01-01T00:00:00Z,bad count,trois,\n"
+        "Face Book,4,,p,P,2020-01-01T00:00:00Z,bad platform,,\n"
+        "facebook,,,p,P,2020-01-01T00:00:00Z,no id,,\n"
+        "facebook,6,6,p,P,2020-01-01T00:00:00Z,own parent,,\n"
+        "facebook,7,,p,P,2020-01-01T00:00:00Z,bad bool,,peut-être\n"
+        "facebook,8,,p,P,2020-01-01T00:00:00Z,too,many,columns,here\n",
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.read, r.stored, r.rejected) == (8, 1, 7)
+    rejects = dict(ws.con.execute("SELECT location, reason FROM rejects").fetchall())
+    assert "not an ISO 8601 time" in rejects["row 2"]
+    assert "not a whole number" in rejects["row 3"]
+    assert "not a platform name" in rejects["row 4"]
+    assert rejects["row 5"] == "no message id"
+    assert "itself as its parent" in rejects["row 6"]
+    assert "not true/false" in rejects["row 7"]
+    # The malformed line is the 9th line of the file (header + 8 records).
+    assert "malformed CSV line" in rejects["line 9"]
+    assert messages(ws, "owner_liked") == [(True,)]
+
+
+def test_binary_and_empty_files_fail_cleanly(ws: Workspace, tmp_path: Path) -> None:
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)
+    empty = tmp_path / "e.csv"
+    empty.write_bytes(b"")
+    r1, r2 = ws.import_paths([binary, empty])
+    assert r1.status == r2.status == "failed"
+    assert "binary" in (r1.error or "") and "empty" in (r2.error or "")
+
+
+def test_reimport_changes_nothing_and_later_export_updates(ws: Workspace, tmp_path: Path) -> None:
+    first = write(
+        tmp_path / "jan.csv",
+        HEADER + ",like_count\n"
+        "x,1,,a,A,2020-01-01T00:00:00Z,hello,1\n"
+        "x,2,1,b,B,2020-01-01T01:00:00Z,reply,0\n",
+    )
+    ws.import_paths([first])
+    before = messages(ws, "*")
+    (again,) = ws.import_paths([first])
+    assert again.status == "already imported" and again.duplicates == 2 and again.balanced
+    assert messages(ws, "*") == before
+    later = write(
+        tmp_path / "feb.csv",
+        HEADER + ",like_count,edited_at\n"
+        "x,1,,a,A,2020-01-01T00:00:00Z,hello,5,\n"
+        "x,2,1,b,B,2020-01-01T01:00:00Z,reply (edited),0,2020-01-02T00:00:00Z\n"
+        "x,3,1,c,C,2020-01-03T00:00:00Z,new,0,\n",
+    )
+    (r,) = ws.import_paths([later])
+    assert (r.read, r.stored, r.updated, r.duplicates, r.rejected) == (3, 1, 2, 0, 0)
+    assert messages(ws, "id, text, like_count") == [
+        ("1", "hello", 5),
+        ("2", "reply (edited)", 0),
+        ("3", "new", 0),
+    ]
+    # An older export imported afterwards never reverts an edit.
+    older = write(tmp_path / "old.csv", HEADER + "\nx,2,1,b,B,2020-01-01T01:00:00Z,reply\n")
+    (o,) = ws.import_paths([older])
+    assert (o.stored, o.updated, o.duplicates) == (0, 0, 1)
+    assert messages(ws, "text")[1] == ("reply (edited)",)
+
+
+def test_duplicates_within_one_file_keep_the_last(ws: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "d.csv",
+        HEADER + "\nx,1,,a,A,2020-01-01T00:00:00Z,first\nx,1,,a,A,2020-01-01T00:00:00Z,second\n",
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.read, r.stored, r.duplicates) == (2, 1, 1)
+    assert messages(ws, "text") == [("second",)]
+
+
+def test_orphan_root_resolves_when_its_parent_arrives(ws: Workspace, tmp_path: Path) -> None:
+    reply = write(tmp_path / "1.csv", HEADER + "\nx,3,2,c,C,2020-01-02T00:00:00Z,deep\n")
+    ws.import_paths([reply])
+    assert messages(ws, "root_id") == [(None,)]
+    rest = write(
+        tmp_path / "2.csv",
+        HEADER + "\nx,1,,a,A,2020-01-01T00:00:00Z,top\nx,2,1,b,B,2020-01-01T12:00:00Z,mid\n",
+    )
+    ws.import_paths([rest])
+    assert messages(ws, "id, root_id") == [("1", "1"), ("2", "1"), ("3", "1")]
+
+
+def test_folders_and_zip_archives_are_walked(ws: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    write(folder / "a.csv", HEADER + "\nx,1,,a,A,2020-01-01T00:00:00Z,a\n")
+    write(folder / "sub" / "b.csv", HEADER + "\nx,2,1,b,B,2020-01-01T00:00:01Z,b\n")
+    write(folder / ".hidden.csv", HEADER + "\nx,9,,z,Z,2020-01-01T00:00:00Z,z\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("export/c.csv", HEADER + "\nx,3,2,c,C,2020-01-01T00:00:02Z,c\n")
+        z.writestr("../../evil.csv", HEADER + "\nx,4,3,d,D,2020-01-01T00:00:03Z,d\n")
+    archive = tmp_path / "more.zip"
+    archive.write_bytes(buf.getvalue())
+    results = ws.import_paths([folder, archive])
+    assert [r.status for r in results] == ["imported"] * 4
+    assert [m[0] for m in messages(ws, "id")] == ["1", "2", "3", "4"]
+    assert not (tmp_path.parent.parent / "evil.csv").exists()
+
+
+def test_reparse_reproduces_the_same_messages(ws: Workspace, tmp_path: Path) -> None:
+    f = write(
+        tmp_path / "a.csv",
+        "Réseau;Id;parent_id;author_id;author_name;created_at;text\n"
+        "x;1;;a;A;2020-01-01 10:00;a\nx;2;1;b;B;2020-01-01 11:00;b\nx;3;;c;C;nope;c\n",
+    )
+    ws.import_paths([f], source="csv", options={"map": {"platform": "Réseau", "id": "Id"}})
+    before = messages(ws, "* EXCLUDE (import_id)")
+    (r,) = ws.reparse()
+    assert (r.read, r.stored, r.updated, r.duplicates, r.rejected) == (3, 0, 0, 2, 1)
+    assert messages(ws, "* EXCLUDE (import_id)") == before
+    assert ws.con.execute("SELECT count(*) FROM rejects").fetchone() == (1,)
+
+
+def test_open_errors_are_for_people(tmp_path: Path) -> None:
+    with pytest.raises(LienError, match="lien init"):
+        Workspace.open(tmp_path / "none.duckdb")
+    not_db = tmp_path / "x.duckdb"
+    not_db.write_text("hello")
+    with pytest.raises(LienError, match="not a lien workspace"):
+        Workspace.open(not_db)
+    Workspace.create(tmp_path / "w.duckdb").close()
+    with pytest.raises(LienError, match="already exists"):
+        Workspace.create(tmp_path / "w.duckdb")
+
+
+def test_unknown_format_names_the_file(ws: Workspace, tmp_path: Path) -> None:
+    f = write(tmp_path / "notes.txt", "just some text\nnothing else\n")
+    r = import_file(ws, "notes.txt", f)
+    assert r.status == "failed" and r.error is not None
+    assert r.error.startswith("notes.txt:") and "lien sources" in r.error

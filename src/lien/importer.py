@@ -524,15 +524,21 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
         ctx = ImportContext(
             timezone=timezone, options=options, display_name=f"reparse {source_name}"
         )
-        raw_query = f"""
-            SELECT r.id, r.location, r.payload, r.hints FROM raw_items r
-            JOIN imports i ON i.id = r.import_id
-            WHERE r.source = '{source_name.replace("'", "''")}'
-              AND i.options IS NOT DISTINCT FROM '{(options_json or "").replace("'", "''")}'
-              AND (r.id IN (SELECT raw_id FROM messages) OR r.id IN (SELECT raw_id FROM rejects))
-        """
+        raw_query = "SELECT id, location, payload, hints FROM _lien_raw_sel"
         result = ImportResult(path=f"reparse {source_name}", source=source_name, status="reparsed")
         with ws.transaction():
+            # The selection is a table, so that sources only ever see fixed SQL text.
+            con.execute(
+                """
+                CREATE OR REPLACE TEMP TABLE _lien_raw_sel AS
+                SELECT r.id, r.location, r.payload, r.hints FROM raw_items r
+                JOIN imports i ON i.id = r.import_id
+                WHERE r.source = ? AND i.options IS NOT DISTINCT FROM ?
+                  AND (r.id IN (SELECT raw_id FROM messages)
+                       OR r.id IN (SELECT raw_id FROM rejects))
+                """,
+                [source_name, options_json],
+            )
             import_id = _next_id(con, "imports")
             create_stage(con)
             if source.bulk:
@@ -559,6 +565,7 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
                 ],
             )
             con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            con.execute("DROP TABLE IF EXISTS _lien_raw_sel")
         result.import_id = import_id
         for key, value in counts.items():
             setattr(result, key, value)
@@ -569,10 +576,14 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
 def _raw_records(
     con: duckdb.DuckDBPyConnection, raw_query: str
 ) -> Iterator[tuple[RawRecord, int | None]]:
-    # A separate cursor: the staging inserts run on the main connection meanwhile.
-    cur = con.cursor()
-    cur.execute(raw_query + " ORDER BY r.id")
-    while rows := cur.fetchmany(BATCH):
+    # Keyset pages, each fetched whole: the staging inserts share this connection.
+    last = -1
+    while True:
+        rows = con.execute(
+            f"SELECT * FROM ({raw_query}) r WHERE r.id > ? ORDER BY r.id LIMIT {BATCH}", [last]
+        ).fetchall()
+        if not rows:
+            return
         for raw_id, location, payload, hints in rows:
             try:
                 value = json.loads(payload)
@@ -582,3 +593,4 @@ def _raw_records(
                 RawRecord(location, value, json.loads(hints) if hints else None),
                 int(raw_id),
             )
+        last = int(rows[-1][0])

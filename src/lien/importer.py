@@ -20,7 +20,7 @@ import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -383,8 +383,7 @@ def import_file(
     result.source = source.name
     digest = file_hash(path)
     options_json = _options_json(source, options, ws.timezone)
-    con = ws.con
-    previous = con.execute(
+    previous = ws.con.execute(
         """
         SELECT read, rejected FROM imports
         WHERE content_hash = ? AND source = ? AND mapper_version = ? AND options = ?
@@ -402,16 +401,71 @@ def import_file(
         return result
 
     ctx = ImportContext(timezone=ws.timezone, options=options, display_name=display)
+
+    def stage(con: duckdb.DuckDBPyConnection) -> None:
+        if source.bulk:
+            source.stage(con, path, ctx, STAGE)  # type: ignore[attr-defined]
+        else:
+            records = ((r, None) for r in source.read(path, ctx))
+            stage_records(con, source, records, ctx, on_batch=on_batch)
+
+    return _run_import(ws, source, ctx, stage, result, digest, probe.size, options_json)
+
+
+def import_records(
+    ws: Workspace,
+    source: Source,
+    records: Iterable[RawRecord],
+    display: str,
+    options: dict[str, Any] | None = None,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> ImportResult:
+    """Import records that do not come from a file (an API page a fetcher just read), in one
+    transaction. `before_commit` runs inside that transaction, so a fetcher's checkpoint is
+    saved together with the messages it covers: a crash loses both or neither."""
+    options = dict(options or {})
+    ctx = ImportContext(timezone=ws.timezone, options=options, display_name=display)
+    result = ImportResult(path=display, source=source.name)
+    listed = list(records)
+    digest = hashlib.sha256(
+        "\n".join(_dumps(r.payload) for r in listed).encode("utf-8")
+    ).hexdigest()
+
+    def stage(con: duckdb.DuckDBPyConnection) -> None:
+        stage_records(con, source, ((r, None) for r in listed), ctx)
+
+    return _run_import(
+        ws,
+        source,
+        ctx,
+        stage,
+        result,
+        digest,
+        None,
+        _options_json(source, options, ws.timezone),
+        before_commit=before_commit,
+    )
+
+
+def _run_import(
+    ws: Workspace,
+    source: Source,
+    ctx: ImportContext,
+    stage: Callable[[duckdb.DuckDBPyConnection], None],
+    result: ImportResult,
+    digest: str | None,
+    size: int | None,
+    options_json: str,
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> ImportResult:
+    con = ws.con
+    display = result.path
     started = _utcnow()
     try:
         with ws.transaction():
             import_id = _next_id(con, "imports")
             create_stage(con)
-            if source.bulk:
-                source.stage(con, path, ctx, STAGE)  # type: ignore[attr-defined]
-            else:
-                records = ((r, None) for r in source.read(path, ctx))
-                stage_records(con, source, records, ctx, on_batch=on_batch)
+            stage(con)
             counts = merge_stage(con, import_id, source.name)
             con.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)",
@@ -419,7 +473,7 @@ def import_file(
                     import_id,
                     display,
                     digest,
-                    probe.size,
+                    size,
                     source.name,
                     source.mapper_version,
                     options_json,
@@ -433,6 +487,8 @@ def import_file(
                 ],
             )
             con.execute(f"DROP TABLE IF EXISTS {STAGE}")
+            if before_commit is not None:
+                before_commit(con)
     except SourceError as e:
         result.status, result.error = "failed", str(e)
         return result

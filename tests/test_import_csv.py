@@ -244,3 +244,24 @@ def test_unknown_format_names_the_file(ws: Workspace, tmp_path: Path) -> None:
     r = import_file(ws, "notes.txt", f)
     assert r.status == "failed" and r.error is not None
     assert r.error.startswith("notes.txt:") and "lien sources" in r.error
+
+
+def test_older_workspaces_are_migrated_on_open(tmp_path: Path) -> None:
+    import duckdb
+
+    from lien import schema
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    schema.MIGRATIONS[1](con)
+    con.execute("INSERT INTO settings VALUES ('schema_version', '1'), ('timezone', 'UTC')")
+    con.close()
+    ws = Workspace.open(path)
+    assert ws.schema_version() == schema.SCHEMA_VERSION
+    assert ws.con.execute("SELECT count(*) FROM fetch_state").fetchone() == (0,)
+    ws.close()
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE settings SET value = '999' WHERE key = 'schema_version'")
+    con.close()
+    with pytest.raises(LienError, match="newer lien"):
+        Workspace.open(path)

@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(slots=True)
@@ -207,8 +207,23 @@ def _v1(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TABLE settings (key VARCHAR NOT NULL, value VARCHAR)")
 
 
+def _v2(con: duckdb.DuckDBPyConnection) -> None:
+    # Where each fetcher stopped, per platform and account, so a fetch resumes and stays
+    # incremental. Saved in the same transaction as the page it follows.
+    con.execute(
+        """
+        CREATE TABLE fetch_state (
+          platform VARCHAR NOT NULL,
+          account VARCHAR NOT NULL,
+          state VARCHAR,
+          updated_at TIMESTAMP
+        )
+        """
+    )
+
+
 # Migration N brings a workspace from version N-1 to N. Append, never edit.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1, 2: _v2}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, current: int) -> int:

@@ -3,59 +3,13 @@ reparse through a Python-mapped source."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
-
 import pytest
 
-import lien.sources as sources_mod
-from lien.errors import Reject
 from lien.importer import import_records
-from lien.schema import Message
-from lien.sources import ImportContext, RawRecord, Source
+from lien.sources import RawRecord
 from lien.workspace import Workspace
 
-
-class ToySource(Source):
-    """Maps {"id", "parent", "at", "by", "text"} objects; version 2 upper-cases the text."""
-
-    name = "toy"
-    title = "Toy"
-    platforms = ("toy",)
-    reads = ("test objects",)
-    upper = False
-
-    def sniff(self, probe: object) -> bool:
-        return False
-
-    def read(self, path: Path, ctx: ImportContext) -> Iterator[RawRecord]:
-        raise NotImplementedError
-
-    def to_message(self, record: RawRecord, ctx: ImportContext) -> Message:
-        p = record.payload
-        if p.get("more"):
-            raise Reject(f"{p['more']} replies not in this page", kind="skipped")
-        text = p["text"].upper() if self.upper else p["text"]
-        return Message(
-            platform="toy",
-            id=str(p["id"]),
-            parent_id=p.get("parent"),
-            root_id=(record.hints or {}).get("root"),
-            author_id=p.get("by"),
-            created_at=datetime.fromisoformat(p["at"]),
-            text=text,
-        )
-
-
-@pytest.fixture
-def toy(monkeypatch: pytest.MonkeyPatch) -> ToySource:
-    source = ToySource()
-    registry = dict(sources_mod._load())
-    registry["toy"] = source
-    monkeypatch.setattr(sources_mod, "_registry", registry)
-    return source
-
+from .toy import ToySource
 
 PAGE = [
     RawRecord(

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "export": ("import_cmds", "export", "Export messages as JSON Lines, Parquet or CSV."),
     "sources": ("import_cmds", "sources", "List the formats lien reads."),
     "demo": ("demo_cmds", "demo", "Build the demo destination's workspace."),
+    "forget": ("privacy_cmds", "forget", "Erase one person from the workspace."),
+    "retention": ("privacy_cmds", "retention", "Delete data older than the retention period."),
 }
 
 

@@ -66,7 +66,39 @@ def _command_help(command: click.Command, full_name: str, parent: click.Context)
     return out
 
 
+def fetch_page() -> str:
+    from .fetching import fetcher_classes
+
+    out = [
+        HEADER,
+        "# Fetching from the platforms' APIs / Récupérer depuis les API\n\n",
+        "`lien fetch PLATFORM ...` stores posts, comments and replies of one account. Tokens are "
+        "read from environment variables and never stored.\n\n"
+        "`lien fetch PLATEFORME ...` enregistre publications, commentaires et réponses d'un "
+        "compte. Les jetons sont lus dans des variables d'environnement, jamais enregistrés.\n",
+    ]
+    classes = fetcher_classes()
+    if not classes:
+        out.append("\nNo fetcher is available yet.\n")
+    for platform, cls in classes.items():
+        target = (
+            f"--{cls.target_option} {cls.target_metavar}"
+            if cls.target_option
+            else (cls.target_metavar)
+        )
+        out.append(f"\n## {cls.title}\n\n`lien fetch {platform} {target}`\n")
+        if cls.token_env:
+            needed = "required / obligatoire" if cls.token_required else "optional / facultatif"
+            out.append(f"\nToken / jeton: `{cls.token_env}` ({needed}).\n")
+        if cls.access:
+            out.append("\n" + "".join(f"- {line}\n" for line in cls.access))
+        if cls.access_fr:
+            out.append("\nEn français :\n\n" + "".join(f"- {line}\n" for line in cls.access_fr))
+    return "".join(out)
+
+
 PAGES: dict[str, Callable[[], str]] = {
+    "fetch.md": fetch_page,
     "sources.md": sources_page,
     "settings.md": settings_page,
     "commands.md": commands_page,

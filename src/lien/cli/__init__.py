@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sql": ("workspace_cmds", "sql", "Run a read-only SQL query on the workspace."),
     "import": ("import_cmds", "import_", "Import files, folders and .zip archives."),
     "reparse": ("import_cmds", "reparse", "Re-run the mappers over the stored raw records."),
+    "fetch": ("fetch_cmds", "fetch_group", "Fetch conversations from the platforms' APIs."),
     "export": ("import_cmds", "export", "Export messages as JSON Lines, Parquet or CSV."),
     "sources": ("import_cmds", "sources", "List the formats lien reads."),
     "demo": ("demo_cmds", "demo", "Build the demo destination's workspace."),

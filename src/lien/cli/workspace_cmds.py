@@ -53,14 +53,27 @@ def accounts() -> None:
 
 @accounts.command("add")
 @click.argument("platform")
-@click.argument("author_id")
+@click.argument("account")
 @click.option("--name", help="A readable name for the account.")
+@click.option(
+    "--base-url", help="API address used to look up a handle (default: the platform's own)."
+)
 @db_option
-def accounts_add(platform: str, author_id: str, name: str | None, db: Path | None) -> None:
-    """Declare PLATFORM AUTHOR_ID as an owned account (history is re-labelled at once)."""
+def accounts_add(
+    platform: str, account: str, name: str | None, base_url: str | None, db: Path | None
+) -> None:
+    """Declare PLATFORM ACCOUNT as an owned account (history is re-labelled at once).
+
+    ACCOUNT is the platform's author id, or, where lien can fetch from the platform, a handle
+    or profile URL (e.g. @office@mastodon.social) that is looked up through its API.
+    """
+    from ..fetching import resolve_account
+
+    author_id, found_name = resolve_account(platform, account, base_url)
     with open_ws(db) as ws:
-        ws.add_account(platform, author_id, name)
-    console.print(f"owned account added: {platform} {author_id}")
+        ws.add_account(platform, author_id, name or found_name)
+    shown = author_id if author_id == account else f"{author_id} ({account})"
+    console.print(f"owned account added: {platform} {shown}")
 
 
 @accounts.command("remove")

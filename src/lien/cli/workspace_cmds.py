@@ -9,6 +9,7 @@ import click
 from rich.table import Table
 
 from .. import settings as settings_mod
+from ..errors import LienError
 from ..workspace import Workspace, default_path
 from ._common import console, db_option, open_ws
 
@@ -171,8 +172,14 @@ def info(as_json: bool, db: Path | None) -> None:
 def sql(query: str, fmt: str, db: Path | None) -> None:
     """Run a read-only SQL QUERY (tables: messages, accounts, imports, rejects, raw_items, and
     the metric views)."""
+    import duckdb
+
     with open_ws(db, read_only=True) as ws:
-        result = ws.sql(query)
+        try:
+            result = ws.sql(query)
+        except duckdb.Error as e:
+            first = str(e).strip().splitlines()[0]
+            raise LienError(f"the query failed: {first}") from None
     if fmt == "json":
         click.echo(json.dumps(result.to_pylist(), default=str, ensure_ascii=False, indent=2))
     elif fmt == "csv":

@@ -1,0 +1,107 @@
+"""Import speed and memory: lien's pipeline against DuckDB's own raw read of the same file.
+
+    python benchmarks/import.py [--sizes 250000,1000000]
+
+For each size, builds the demo community, writes it as a generic CSV and as lien's JSON Lines
+export, then, for each file, in a fresh child process: DuckDB's `read_csv`/`read_json` into a
+table (the baseline), then `lien import` into a new workspace. Prints messages per second, the
+ratio to the baseline, and the peak memory of a child that only runs the import (so that the
+figure shows whether memory grows with the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def child(mode: str, path: str, fmt: str, workdir: str) -> None:
+    import duckdb
+
+    from lien.workspace import Workspace
+
+    out: dict[str, float] = {}
+    if mode == "both":
+        baseline = Path(workdir) / "baseline.duckdb"
+        baseline.unlink(missing_ok=True)
+        con = duckdb.connect(str(baseline))
+        reader = "read_csv" if fmt == "csv" else "read_json"
+        started = time.perf_counter()
+        con.execute(f"CREATE TABLE t AS SELECT * FROM {reader}(?)", [path])
+        out["baseline_s"] = time.perf_counter() - started
+        out["rows"] = con.execute("SELECT count(*) FROM t").fetchone()[0]  # type: ignore[index]
+        con.close()
+    db = Path(workdir) / f"lien-{mode}.duckdb"
+    db.unlink(missing_ok=True)
+    with Workspace.create(db, timezone="Europe/Paris") as ws:
+        started = time.perf_counter()
+        (result,) = ws.import_paths([path])
+        out["lien_s"] = time.perf_counter() - started
+        out["stored"] = result.stored
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def run_child(mode: str, path: Path, fmt: str, workdir: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), fmt, str(workdir)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def make_files(size: int, workdir: Path) -> dict[str, Path]:
+    from lien import demo
+    from lien.workspace import Workspace
+
+    csv_path = workdir / f"demo-{size}.csv"
+    demo.write_csv(demo.generate(size), csv_path)
+    jsonl_path = workdir / f"demo-{size}.jsonl"
+    db = workdir / f"source-{size}.duckdb"
+    with Workspace.create(db, timezone="Europe/Paris") as ws:
+        ws.import_paths([csv_path])
+        with jsonl_path.open("wb") as f:
+            ws.export(f, "jsonl")
+    db.unlink()
+    return {"csv": csv_path, "jsonl": jsonl_path}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="250000,1000000")
+    parser.add_argument("--child", nargs=4)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"{'file':<24}{'messages':>10}{'lien msg/s':>12}{'DuckDB msg/s':>14}{'ratio':>8}"
+        f"{'peak MB':>10}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        for size in sizes:
+            files = make_files(size, workdir)
+            for fmt, path in files.items():
+                timed = run_child("both", path, fmt, workdir)
+                alone = run_child("alone", path, fmt, workdir)
+                rows = timed["stored"]
+                print(
+                    f"{path.name:<24}{rows:>10,.0f}{rows / timed['lien_s']:>12,.0f}"
+                    f"{timed['rows'] / timed['baseline_s']:>14,.0f}"
+                    f"{timed['lien_s'] / timed['baseline_s']:>7.1f}×{alone['peak_mb']:>10,.0f}"
+                )
+                path.unlink()
+
+
+if __name__ == "__main__":
+    main()

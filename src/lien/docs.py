@@ -116,7 +116,12 @@ def _all_pages() -> dict[str, str]:
             __import__(module)
         except ModuleNotFoundError:
             pass
-    return {name: render() for name, render in PAGES.items()}
+    # Run as `python -m lien.docs`, this module is __main__: pages registered with the
+    # importable lien.docs count too.
+    from importlib import import_module
+
+    pages = {**PAGES, **import_module("lien.docs").PAGES}
+    return {name: render() for name, render in sorted(pages.items())}
 
 
 def main(argv: list[str]) -> int:

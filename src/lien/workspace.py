@@ -231,6 +231,13 @@ class Workspace:
         """Run a query and return an Arrow table (convert with .to_pandas() or polars.from_arrow)."""
         return arrow_table(self.con, query, params)
 
+    def metrics(self, period: str = "month", **kwargs: Any) -> pa.Table:
+        """One row per period with every per-period metric (pandas: `.to_pandas()`)."""
+        from .metrics import compute
+
+        document = compute(self, period=period, **kwargs)
+        return pa.Table.from_pylist(document["periods"])
+
     def info(self) -> dict[str, Any]:
         from .info import workspace_info
 

@@ -1,0 +1,70 @@
+"""`lien metrics`: the figures of METRICS.md as a table or as `lien.metrics/1` JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ..metrics import compute
+from ..metrics.registry import BY_KEY
+from ._common import console, db_option, open_ws
+
+
+def _shown(value: Any, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "rate":
+        return f"{100 * value:.0f} %"
+    if unit in ("hours", "ratio"):
+        return f"{value:.1f}"
+    return f"{value:,}"
+
+
+@click.command()
+@click.option("--period", type=click.Choice(["month", "week"]), default="month", show_default=True)
+@click.option("--since", help="First day (YYYY-MM-DD, workspace time zone).")
+@click.option("--until", help="Day after the last (YYYY-MM-DD, exclusive).")
+@click.option("--platform", "platforms", multiple=True, help="Only this platform (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="The lien.metrics/1 JSON document.")
+@db_option
+def metrics(
+    period: str,
+    since: str | None,
+    until: str | None,
+    platforms: tuple[str, ...],
+    as_json: bool,
+    db: Path | None,
+) -> None:
+    """Listening, conversing and belonging, per month or week (definitions: docs/reference/metrics.md)."""
+    with open_ws(db, read_only=True) as ws:
+        lang = ws.lang
+        document = compute(
+            ws, period=period, since=since, until=until, platforms=list(platforms) or None
+        )
+    if as_json:
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    periods = document["periods"]
+    table = Table(title=f"{document['window']['since']} → {document['window']['until']}")
+    table.add_column("")
+    for p in periods:
+        table.add_column(p["period"], justify="right")
+    for key in periods[0] if periods else []:
+        if key == "period":
+            continue
+        metric = BY_KEY[key]
+        table.add_row(metric.title(lang), *(_shown(p[key], metric.unit) for p in periods))
+    console.print(table)
+    network = Table(title="réseau" if lang == "fr" else "network")
+    network.add_column("")
+    network.add_column("", justify="right")
+    for key, value in document["network"].items():
+        network.add_row(BY_KEY[key].title(lang), _shown(value, BY_KEY[key].unit))
+    network.add_row(
+        BY_KEY["regular_members"].title(lang), _shown(document["regular_members"], "people")
+    )
+    console.print(network)

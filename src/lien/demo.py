@@ -605,3 +605,8 @@ def build_outputs(result: DemoResult, out: Path) -> None:
 
     The one place where the demo calls the other front ends (the report).
     """
+    from .report import build_report
+
+    with Workspace.open(result.workspace, read_only=True) as ws:
+        report = build_report(ws, out / "report.html")
+    result.outputs.append(("report", report.path))

@@ -19,6 +19,9 @@ from .errors import LienError
 DEFAULT_DB = "lien.duckdb"
 
 
+MEMORY_LIMIT = os.environ.get("LIEN_MEMORY_LIMIT", "1GB")
+
+
 def default_path() -> Path:
     return Path(os.environ.get("LIEN_DB") or DEFAULT_DB)
 
@@ -51,6 +54,11 @@ class Workspace:
         self.read_only = read_only
         # Stored times are UTC; DuckDB would otherwise read them in the machine's time zone.
         con.execute("SET TimeZone = 'UTC'")
+        # Imports and metrics never rely on row order; without it DuckDB streams with less
+        # memory. The limit makes big imports spill to disk instead of growing.
+        con.execute("SET preserve_insertion_order = false")
+        if not read_only:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     # -- opening -------------------------------------------------------------------------
 

@@ -267,7 +267,7 @@ def build_report(
     until: str | None = None,
 ) -> Report:
     lang = lang or ws.lang
-    document = compute(ws, period=period, since=since, until=until)  # type: ignore[arg-type]
+    document = compute(ws, period=period, since=since, until=until)
     title = TEXT[lang]["title"]
     accounts = ws.accounts()
     if accounts and accounts[0].get("name"):

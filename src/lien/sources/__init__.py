@@ -224,6 +224,7 @@ class BulkSource(Source):
 BUILTIN_MODULES: tuple[str, ...] = (
     "generic_csv",
     "lien_export",
+    "mastodon",
 )
 
 _registry: dict[str, Source] | None = None

@@ -225,6 +225,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "generic_csv",
     "lien_export",
     "mastodon",
+    "bluesky",
 )
 
 _registry: dict[str, Source] | None = None

@@ -249,7 +249,7 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
         f"""
         CREATE OR REPLACE TEMP TABLE _lien_class AS
         WITH cand AS (
-            SELECT * FROM {STAGE} WHERE _reject IS NULL
+            SELECT {", ".join(schema.CONTENT_FIELDS)}, _row FROM {STAGE} WHERE _reject IS NULL
             QUALIFY row_number() OVER (PARTITION BY platform, id ORDER BY _row DESC) = 1
         )
         SELECT c.*,

@@ -54,9 +54,7 @@ class Workspace:
         self.read_only = read_only
         # Stored times are UTC; DuckDB would otherwise read them in the machine's time zone.
         con.execute("SET TimeZone = 'UTC'")
-        # Imports and metrics never rely on row order; without it DuckDB streams with less
-        # memory. The limit makes big imports spill to disk instead of growing.
-        con.execute("SET preserve_insertion_order = false")
+        # Big imports spill to disk beyond this instead of growing with the file.
         if not read_only:
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 

@@ -226,6 +226,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "lien_export",
     "mastodon",
     "bluesky",
+    "youtube",
 )
 
 _registry: dict[str, Source] | None = None

@@ -3,12 +3,18 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The cross-engine tests need Spark (a large download): `make test` installs it, `make demo` not.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
 
 .PHONY: venv demo test lint docs check-docs bench clean
 venv: $(STAMP)
@@ -27,7 +33,7 @@ docs: $(STAMP)
 check-docs: $(STAMP)
 	$(BIN)/python -m lien.docs check
 
-test: $(STAMP) lint check-docs
+test: $(SPARK_STAMP) lint check-docs
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -30,6 +30,24 @@ def _shown(value: Any, unit: str) -> str:
 @click.option("--until", help="Day after the last (YYYY-MM-DD, exclusive).")
 @click.option("--platform", "platforms", multiple=True, help="Only this platform (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="The lien.metrics/1 JSON document.")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="spark: run on Spark over a Parquet export (needs lien[spark]).",
+)
+@click.option(
+    "--messages",
+    type=click.Path(exists=True, path_type=Path),
+    help="With --engine spark: messages exported by `lien export --format parquet`.",
+)
+@click.option(
+    "--accounts",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --engine spark: a CSV of the owned accounts (columns platform,author_id).",
+)
+@click.option("--timezone", help="With --engine spark: the time zone of periods (default UTC).")
 @db_option
 def metrics(
     period: str,
@@ -37,14 +55,34 @@ def metrics(
     until: str | None,
     platforms: tuple[str, ...],
     as_json: bool,
+    engine: str,
+    messages: Path | None,
+    accounts: Path | None,
+    timezone: str | None,
     db: Path | None,
 ) -> None:
     """Listening, conversing and belonging, per month or week (definitions: docs/reference/metrics.md)."""
-    with open_ws(db, read_only=True) as ws:
-        lang = ws.lang
-        document = compute(
-            ws, period=period, since=since, until=until, platforms=list(platforms) or None
+    options: dict[str, Any] = {
+        "period": period,
+        "since": since,
+        "until": until,
+        "platforms": list(platforms) or None,
+    }
+    if engine == "spark":
+        from ..errors import LienError
+        from ..metrics.spark import compute_spark
+        from ..metrics.views import Settings
+
+        if messages is None:
+            raise LienError("--engine spark needs --messages FILE.parquet (lien export)")
+        lang = "en"
+        document = compute_spark(
+            messages, accounts, Settings(timezone=timezone or "UTC"), **options
         )
+    else:
+        with open_ws(db, read_only=True) as ws:
+            lang = ws.lang
+            document = compute(ws, **options)
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return

@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "questions": ("inbox_cmds", "questions", "The inbox: questions still waiting for an answer."),
     "report": ("report_cmds", "report", "Write the offline HTML report."),
     "sources": ("import_cmds", "sources", "List the formats lien reads."),
+    "compare": ("compare_cmds", "compare", "Compare two windows, with bootstrap intervals."),
     "demo": ("demo_cmds", "demo", "Build the demo destination's workspace."),
     "forget": ("privacy_cmds", "forget", "Erase one person from the workspace."),
     "retention": ("privacy_cmds", "retention", "Delete data older than the retention period."),

@@ -23,6 +23,7 @@ MESSAGE_COLUMNS = (
     "platform",
     "id",
     "parent_id",
+    "root_id",
     "author_id",
     "author_handle",
     "author_is_bot",

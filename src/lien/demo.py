@@ -573,6 +573,7 @@ def build(
     seed: int = 2020,
     progress: bool = False,
     keep_csv: bool = False,
+    report: bool = True,
 ) -> DemoResult:
     """Create `out/lien-demo.duckdb` (replacing an older demo) and import the demo into it."""
     out.mkdir(parents=True, exist_ok=True)
@@ -596,7 +597,8 @@ def build(
                 ).fetchall()
             )
     result = DemoResult(db, sum(counts.values()), counts, results)
-    build_outputs(result, out)
+    if report:
+        build_outputs(result, out)
     return result
 
 

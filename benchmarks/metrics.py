@@ -1,0 +1,129 @@
+"""Speed and memory of `lien metrics` on demo workspaces, against a naive pandas baseline.
+
+    python benchmarks/metrics.py [--sizes 1000000,10000000]
+
+For each size: builds the demo workspace (once, kept in a temp folder), then in a child
+process runs the full compute() (every per-period key, the network block and regular members)
+and, in the same child, a plain pandas implementation of three headline metrics (response
+rate, horizontality, retention). Prints seconds, peak memory and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def naive_pandas(db: str) -> float:
+    """Response rate, horizontality and retention per month, the obvious pandas way."""
+    import duckdb
+    import pandas as pd
+
+    started = time.perf_counter()
+    con = duckdb.connect(db, read_only=True)
+    m = con.execute(
+        "SELECT platform, id, parent_id, author_id, author_is_bot, created_at FROM messages"
+    ).df()
+    owned = con.execute("SELECT platform, author_id, true AS owned FROM accounts").df()
+    con.close()
+    m = m.merge(owned, on=["platform", "author_id"], how="left")
+    m["owned"] = m["owned"].eq(True)
+    m["member"] = m.author_id.notna() & ~m.owned & ~m.author_is_bot.fillna(False)
+    m["month"] = (
+        m.created_at.dt.tz_localize("UTC").dt.tz_convert("Europe/Paris").dt.strftime("%Y-%m")
+    )
+    parents = m[["platform", "id", "author_id", "owned", "member", "parent_id"]].rename(
+        columns=lambda c: "p_" + c if c not in ("platform",) else c
+    )
+    j = m.merge(
+        parents, left_on=["platform", "parent_id"], right_on=["platform", "p_id"], how="left"
+    )
+    addressed = j[j.member & j.p_owned.eq(True)]
+    answers = m[m.owned & m.parent_id.notna()][["platform", "parent_id", "created_at"]]
+    direct = addressed.merge(
+        answers, left_on=["platform", "id"], right_on=["platform", "parent_id"], suffixes=("", "_a")
+    )
+    direct = direct[direct.created_at_a > direct.created_at]
+    answered_ids = set(zip(direct.platform, direct.id, strict=True))
+    addressed = addressed.assign(
+        answered=[k in answered_ids for k in zip(addressed.platform, addressed.id, strict=True)]
+    )
+    addressed.groupby("month").answered.mean()
+    ex = j[j.author_id.notna() & j.p_author_id.notna() & (j.author_id != j.p_author_id)]
+    m2m = ex[ex.member & ex.p_member.eq(True)].groupby("month").size()
+    any_ = (
+        ex[(ex.member & ex.p_owned.eq(True)) | (ex.owned & ex.p_member.eq(True))]
+        .groupby("month")
+        .size()
+    )
+    (m2m / (m2m.add(any_, fill_value=0) + 0)).fillna(0)
+    active = m[m.member][["platform", "author_id", "month"]].drop_duplicates()
+    months = sorted(active.month.unique())
+    sets = {mo: set(zip(g.platform, g.author_id, strict=True)) for mo, g in active.groupby("month")}
+    [len(sets[b] & sets[a]) / len(sets[a]) for a, b in zip(months, months[1:], strict=False)]
+    pd.options.mode.copy_on_write = True
+    return time.perf_counter() - started
+
+
+def child(db: str, which: str) -> None:
+    from lien.metrics import compute
+    from lien.workspace import Workspace
+
+    out: dict[str, float] = {}
+    if which == "lien":
+        with Workspace.open(db, read_only=True) as ws:
+            started = time.perf_counter()
+            compute(ws, period="month")
+            out["seconds"] = time.perf_counter() - started
+    else:
+        out["seconds"] = naive_pandas(db)
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def run_child(db: Path, which: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", str(db), which],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    from lien import demo
+
+    print(
+        f"{'messages':>12}{'lien s':>9}{'lien MB':>9}{'pandas s':>10}{'pandas MB':>11}"
+        f"{'ratio':>7}{'build s':>9}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            started = time.perf_counter()
+            built = demo.build(Path(tmp) / f"demo-{size}", size=size, report=False)
+            build_s = time.perf_counter() - started
+            lien = run_child(built.workspace, "lien")
+            naive = run_child(built.workspace, "pandas")
+            print(
+                f"{built.messages:>12,}{lien['seconds']:>9.1f}{lien['peak_mb']:>9,.0f}"
+                f"{naive['seconds']:>10.1f}{naive['peak_mb']:>11,.0f}"
+                f"{lien['seconds'] / naive['seconds']:>6.1f}×{build_s:>9.0f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -74,6 +74,7 @@ def inbox(
     platforms: list[str] | None = None,
     names: bool = False,
     now: datetime | None = None,
+    lang: str | None = None,
 ) -> pa.Table:
     """Questions and addressed messages (waiting ones only unless `unanswered` is False)."""
     messages, accounts = workspace_tables(ws)
@@ -90,13 +91,11 @@ def inbox(
         r = r.filter(r.created_at >= ibis.literal(timebase.to_utc(day, settings.timezone)))
     full = ibis.duckdb.from_connection(ws.con).table("messages")
     roots = full.select(platform=full.platform, root_key=full.id, root_text=full.text)
-    extra = full.select("platform", "id", "root_id", "url")
+    extra = full.select("platform", "id", "root_id", "url", "text", "author_handle")
     r = r.select(
         "platform",
         "id",
         "author_id",
-        "author_handle",
-        "text",
         "created_at",
         "is_question",
         "addressed",
@@ -109,7 +108,7 @@ def inbox(
     )
     rows = r.order_by([r.created_at, r.platform, r.id]).to_pyarrow().to_pylist()
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
-    lang = ws.lang
+    lang = lang or ws.lang
     alias = None if names else pseudonymizer(ws)
     zone = ZoneInfo(settings.timezone)
     out = []

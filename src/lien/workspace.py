@@ -241,7 +241,7 @@ class Workspace:
         """One row per period with every per-period metric (pandas: `.to_pandas()`)."""
         from .metrics import compute
 
-        document = compute(self, period=period, **kwargs)
+        document = compute(self, period=period, **kwargs)  # type: ignore[arg-type]
         return pa.Table.from_pylist(document["periods"])
 
     def info(self) -> dict[str, Any]:

@@ -6,13 +6,7 @@ once (titles, unit, area, definition) for the CLI, the report and the docs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+# Bound after the submodule is imported, so `lien.metrics.compute` stays the function.
+from .compute import compute
 
-if TYPE_CHECKING:
-    from ..workspace import Workspace
-
-
-def compute(ws: Workspace, **kwargs: Any) -> dict[str, Any]:
-    from .compute import compute as run
-
-    return run(ws, **kwargs)
+__all__ = ["compute"]

@@ -69,4 +69,6 @@ def compute_spark(
             {"platform": pa.array([], pa.string()), "author_id": pa.array([], pa.string())}
         )
     )
-    return compute_tables(table, ibis.memtable(owned), settings, **kwargs)
+    # A registered table rather than a memtable: cached intermediate tables must resolve it.
+    accounts_table = backend.create_view("lien_accounts", ibis.memtable(owned), overwrite=True)
+    return compute_tables(table, accounts_table, settings, **kwargs)

@@ -1,0 +1,109 @@
+"""Charts as Vega-Lite specifications, rendered offline to inline SVG (or PNG for email).
+
+Every chart comes with a text alternative listing its values, so the report reads without
+the pictures (screen readers, text-only email).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+# Okabe-Ito: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#999999")
+ACCOUNT_COLOUR = "#000000"
+
+
+@dataclass
+class Chart:
+    spec: dict[str, Any]
+    alt: str
+
+    @property
+    def empty(self) -> bool:
+        return not self.spec.get("data", {}).get("values")
+
+    def svg(self) -> str:
+        import vl_convert as vlc
+
+        if self.empty:  # Vega draws an empty chart with an invalid viewBox
+            return ""
+        return str(vlc.vegalite_to_svg(json.dumps(self.spec)))
+
+    def png(self, scale: float = 1.0) -> bytes:
+        import vl_convert as vlc
+
+        return bytes(vlc.vegalite_to_png(json.dumps(self.spec), scale=scale))
+
+
+def _base(width: int = 560, height: int = 170) -> dict[str, Any]:
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "width": width,
+        "height": height,
+        "config": {
+            "font": "DejaVu Sans, Helvetica, Arial, sans-serif",
+            "range": {"category": list(PALETTE)},
+            "view": {"stroke": None},
+            "axis": {"labelFontSize": 11, "titleFontSize": 11},
+            "legend": {"orient": "bottom", "labelFontSize": 11, "title": None},
+        },
+    }
+
+
+def lines(
+    rows: list[dict[str, Any]],
+    series: dict[str, str],
+    y_title: str,
+    percent: bool,
+    locale_number: Any,
+) -> Chart:
+    """One line per series over the periods; gaps where a value is undefined."""
+    values = [
+        {"period": r["period"], "series": title, "value": r[key]}
+        for key, title in series.items()
+        for r in rows
+        if r.get(key) is not None
+    ]
+    spec = _base()
+    spec["data"] = {"values": values}
+    spec["mark"] = {"type": "line", "point": len(rows) <= 24}
+    spec["encoding"] = {
+        "x": {"field": "period", "type": "ordinal", "title": None, "axis": {"labelAngle": -45}},
+        "y": {
+            "field": "value",
+            "type": "quantitative",
+            "title": y_title,
+            "axis": {"format": ".0%"} if percent else {},
+        },
+        "color": {"field": "series", "type": "nominal", "sort": list(series.values())},
+    }
+    alt = "; ".join(
+        f"{title}: "
+        + ", ".join(
+            f"{r['period']} {locale_number(r[key])}" for r in rows if r.get(key) is not None
+        )
+        for key, title in series.items()
+    )
+    return Chart(spec, alt)
+
+
+def bars(labels: list[str], counts: list[int], x_title: str) -> Chart:
+    spec = _base(height=120)
+    spec["data"] = {
+        "values": [{"label": a, "count": b} for a, b in zip(labels, counts, strict=True)]
+    }
+    spec["mark"] = {"type": "bar", "color": PALETTE[0]}
+    spec["encoding"] = {
+        "x": {
+            "field": "label",
+            "type": "ordinal",
+            "title": x_title,
+            "sort": labels,
+            "axis": {"labelAngle": 0},
+        },
+        "y": {"field": "count", "type": "quantitative", "title": None},
+    }
+    alt = ", ".join(f"{a}: {b}" for a, b in zip(labels, counts, strict=True))
+    return Chart(spec, alt)

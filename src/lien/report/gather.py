@@ -1,0 +1,190 @@
+"""Everything the report shows, gathered from the library (the templates only lay it out)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+from ..inbox import inbox
+from ..metrics import compute
+from ..metrics.registry import METRICS, Metric
+from ..metrics.timebase import PeriodKind
+from ..people import people_digest
+from . import layout
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+INBOX_ROWS = 15
+PEOPLE_ROWS = 10
+# Age buckets of waiting messages, in hours (upper bounds).
+AGE_BUCKETS = ((24, "< 1 d"), (24 * 7, "1-7 d"), (24 * 30, "7-30 d"), (None, "> 30 d"))
+
+
+@dataclass
+class ReportData:
+    lang: str
+    title: str
+    document: dict[str, Any]
+    latest: dict[str, Any] | None  # the last period with activity
+    previous: dict[str, Any] | None
+    inbox_rows: list[dict[str, Any]]
+    waiting_by_age: list[tuple[str, int]]
+    waiting_total: int
+    people_period: str | None
+    people: list[dict[str, Any]]
+    network: layout.Picture | None
+    coverage: list[dict[str, Any]]  # platform, period, messages
+    context: list[dict[str, Any]]  # platform counts (likes, shares): context, not measure
+    languages: list[tuple[str, int]]
+    metrics: tuple[Metric, ...] = METRICS
+    generated: str = field(default_factory=lambda: datetime.now(UTC).date().isoformat())
+    names: bool = False
+    compare: dict[str, Any] | None = None
+
+
+def _active(period: dict[str, Any]) -> bool:
+    return bool(period["member_messages"] or period["account_posts"])
+
+
+def gather(
+    ws: Workspace,
+    lang: str,
+    period: str = "month",
+    since: str | None = None,
+    until: str | None = None,
+    names: bool = False,
+    compare_windows: tuple[tuple[str, str], tuple[str, str]] | None = None,
+    now: datetime | None = None,
+) -> ReportData:
+    kind = cast(PeriodKind, period)
+    document = compute(ws, period=kind, since=since, until=until)
+    active = [p for p in document["periods"] if _active(p)]
+    latest = active[-1] if active else None
+    previous = active[-2] if len(active) > 1 else None
+
+    waiting = inbox(ws, True, since, names=names, now=now, lang=lang).to_pylist()
+    ages = [_hours(r["created_at"], ws.timezone, now) for r in waiting]
+    buckets = []
+    low = 0.0
+    for high, label in AGE_BUCKETS:
+        count = sum(1 for a in ages if a >= low and (high is None or a < high))
+        buckets.append((label, count))
+        low = float(high or 0)
+    people_period = None
+    people_rows: list[dict[str, Any]] = []
+    if latest is not None:
+        start = _period_start(latest["period"])
+        people_period, table = people_digest(ws, kind, start, names=names, limit=PEOPLE_ROWS)
+        people_rows = table.to_pylist()
+
+    since_day = document["window"]["since"]
+    until_day = document["window"]["until"]
+    picture = layout.network_picture(ws, since_day, until_day, names=names) if since_day else None
+    title = _title(ws, lang)
+    return ReportData(
+        lang=lang,
+        title=title,
+        document=document,
+        latest=latest,
+        previous=previous,
+        inbox_rows=waiting[:INBOX_ROWS],
+        waiting_by_age=buckets,
+        waiting_total=len(waiting),
+        people_period=people_period,
+        people=people_rows,
+        network=picture,
+        coverage=_coverage(ws, period, since_day, until_day),
+        context=_context(ws, since_day, until_day),
+        languages=_languages(ws, since_day, until_day),
+        names=names,
+        compare=_compare(ws, compare_windows),
+    )
+
+
+def _hours(local_text: str, timezone: str, now: datetime | None) -> float:
+    from zoneinfo import ZoneInfo
+
+    written = datetime.strptime(local_text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(timezone))
+    moment = now.replace(tzinfo=UTC) if now else datetime.now(UTC)
+    return (moment - written).total_seconds() / 3600
+
+
+def _period_start(label: str) -> date:
+    if "-W" in label:
+        year, week = label.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    return date.fromisoformat(label + "-01")
+
+
+def _title(ws: Workspace, lang: str) -> str:
+    names = [a["name"] for a in ws.accounts() if a.get("name")]
+    return names[0] if names else ws.path.stem
+
+
+def _window_sql(column: str = "created_at") -> str:
+    return f"{column} >= ? AND {column} < ?"
+
+
+def _bounds(ws: Workspace, since: str | None, until: str | None) -> list[Any]:
+    from ..metrics import timebase
+
+    if not since or not until:
+        return [datetime(1900, 1, 1), datetime(2200, 1, 1)]
+    return [
+        timebase.to_utc(date.fromisoformat(since), ws.timezone),
+        timebase.to_utc(date.fromisoformat(until), ws.timezone),
+    ]
+
+
+def _coverage(
+    ws: Workspace, period: str, since: str | None, until: str | None
+) -> list[dict[str, Any]]:
+    unit = "month" if period == "month" else "week"
+    rows = ws.con.execute(
+        f"""
+        SELECT platform,
+               strftime(date_trunc('{unit}', timezone(?, created_at::TIMESTAMPTZ)),
+                        '{"%Y-%m" if unit == "month" else "%G-W%V"}') AS period,
+               count(*) AS messages
+        FROM messages WHERE {_window_sql()}
+        GROUP BY ALL ORDER BY 1, 2
+        """,
+        [ws.timezone, *_bounds(ws, since, until)],
+    ).fetchall()
+    return [{"platform": p, "period": q, "messages": int(n)} for p, q, n in rows]
+
+
+def _context(ws: Workspace, since: str | None, until: str | None) -> list[dict[str, Any]]:
+    rows = ws.con.execute(
+        f"""
+        SELECT platform, count(*) FILTER (WHERE parent_id IS NULL), sum(like_count),
+               sum(share_count)
+        FROM messages WHERE {_window_sql()} GROUP BY ALL ORDER BY 1
+        """,
+        _bounds(ws, since, until),
+    ).fetchall()
+    return [
+        {"platform": p, "posts": int(n or 0), "likes": likes, "shares": shares}
+        for p, n, likes, shares in rows
+    ]
+
+
+def _languages(ws: Workspace, since: str | None, until: str | None) -> list[tuple[str, int]]:
+    rows = ws.con.execute(
+        f"""SELECT lang, count(*) FROM messages
+            WHERE lang IS NOT NULL AND {_window_sql()} GROUP BY ALL ORDER BY 2 DESC""",
+        _bounds(ws, since, until),
+    ).fetchall()
+    return [(str(lang), int(n)) for lang, n in rows]
+
+
+def _compare(
+    ws: Workspace, windows: tuple[tuple[str, str], tuple[str, str]] | None
+) -> dict[str, Any] | None:
+    if windows is None:
+        return None
+    from ..metrics.compare import compare
+
+    return compare(ws, windows[0], windows[1])

@@ -1,0 +1,80 @@
+"""Report strings from gettext catalogues (Babel), numbers and dates per locale.
+
+Catalogues are the `.po` files under lien/locale, compiled in memory when first used, so a
+plain `pip install` (or a checkout) needs no build step. English is the source language.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from babel.dates import format_skeleton
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+
+
+@lru_cache(maxsize=4)
+def translations(lang: str) -> gettext.NullTranslations:
+    po = resources.files("lien").joinpath("locale", lang, "LC_MESSAGES", "lien.po")
+    if not po.is_file():
+        return gettext.NullTranslations()
+    catalog = read_po(io.StringIO(po.read_text(encoding="utf-8")), locale=lang)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@dataclass(frozen=True)
+class Locale:
+    lang: str
+
+    @property
+    def babel(self) -> str:
+        return LOCALES.get(self.lang, "en_GB")
+
+    def gettext(self, message: str) -> str:
+        return translations(self.lang).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations(self.lang).ngettext(singular, plural, n)
+
+    def percent(self, value: float | None) -> str:
+        return "—" if value is None else format_percent(value, locale=self.babel)
+
+    def number(self, value: Any) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, int):
+            return format_decimal(value, locale=self.babel)
+        return format_decimal(value, format="#,##0.0", locale=self.babel)
+
+    def hours(self, value: float | None) -> str:
+        if value is None:
+            return "—"
+        if value < 1:
+            return f"{round(value * 60)} min"
+        fmt = "#,##0" if value >= 10 else "#,##0.#"
+        return f"{format_decimal(value, format=fmt, locale=self.babel)} h"
+
+    def value(self, value: Any, unit: str) -> str:
+        if unit == "rate":
+            return self.percent(value)
+        if unit == "hours":
+            return self.hours(value)
+        return self.number(value)
+
+    def period(self, label: str) -> str:
+        """'2020-03' → 'mars 2020' / 'March 2020'; weeks stay as ISO labels."""
+        if "-W" in label:
+            return label
+        return format_skeleton("yMMMM", date.fromisoformat(label + "-01"), locale=self.babel)

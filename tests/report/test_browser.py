@@ -1,0 +1,138 @@
+"""The report in a real headless Chromium (Debian's), driven by Playwright.
+
+Nothing executes, nothing is requested, nothing overflows, every chart has marks.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lien import demo
+from lien.report import build_report
+from lien.workspace import Workspace
+
+from ..csv_community import load, msg
+
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+pytestmark = pytest.mark.browser
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PAYLOADS = [
+    "<script>window.__pwned = 1</script>",
+    '<img src="https://evil.example/x.png" onerror="window.__pwned = 2">',
+    '<a href="javascript:window.__pwned = 3">clic</a>',
+    "<style>body{background:url(https://evil.example/bg)}</style>",
+    '<svg onload="window.__pwned = 4"><image href="https://evil.example/i"/></svg>',
+    '"><iframe src=https://evil.example></iframe>',
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    built = demo.build(tmp_path_factory.mktemp("demo"), size=6_000)
+    ((_, path),) = built.outputs
+    return path
+
+
+def _open(browser: Any, path: Path, width: int) -> tuple[Any, list[str], list[str]]:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (errors.append("dialog: " + d.message), d.dismiss()))
+
+    def route(r: Any) -> None:
+        if r.request.url != path.as_uri():
+            requests.append(r.request.url)
+            r.abort()
+        else:
+            r.continue_()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    return page, errors, requests
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_demo_report_opens_cleanly(
+    browser: Any, demo_report: Path, width: int, tmp_path: Path
+) -> None:
+    page, errors, requests = _open(browser, demo_report, width)
+    assert errors == [] and requests == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    marks = page.evaluate(
+        """[...document.querySelectorAll('figure svg')].map(
+             s => s.querySelectorAll('path, line, rect, circle, symbol').length)"""
+    )
+    assert len(marks) >= 6 and all(n > 3 for n in marks)
+    assert page.locator("#network circle").count() > 10
+    shot = tmp_path / f"report-{width}.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 50_000
+    page.close()
+
+
+def test_hostile_text_executes_nothing_and_requests_nothing(
+    browser: Any, ws: Workspace, tmp_path: Path
+) -> None:
+    rows = [msg("p", None, "acc", "2021-03-01T09:00:00Z", PAYLOADS[0], url="javascript:alert(9)")]
+    for i, payload in enumerate(PAYLOADS):
+        rows.append(
+            msg(
+                f"c{i}",
+                "p",
+                f"m{i}",
+                f"2021-03-0{i + 1}T10:00:00Z",
+                payload + " ?",
+                handle=payload,
+                name=payload,
+                url=f"https://evil.example/{i}",
+            )
+        )
+    load(ws, tmp_path, rows, [("mastodon", "acc")])
+    ws.add_account("mastodon", "acc", name=PAYLOADS[1])
+    path = build_report(ws, tmp_path / "hostile.html", lang="en", names=True).path
+    page, errors, requests = _open(browser, path, 1280)
+    assert page.evaluate("window.__pwned") is None
+    assert errors == [] and requests == []
+    assert page.locator("script, iframe, img, a[href^='javascript']").count() == 0
+    assert PAYLOADS[0] in page.locator("#inbox").inner_text()  # shown as text
+    page.close()
+
+
+def test_pdf_and_email(ws: Workspace, tmp_path: Path) -> None:
+    rows = [
+        msg("p", None, "acc", "2021-03-01T09:00:00Z", "Le lac"),
+        msg("c", "p", "m1", "2021-03-01T10:00:00Z", "Horaires ?"),
+        msg("r", "c", "acc", "2021-03-01T11:00:00Z", "10 h"),
+    ]
+    load(ws, tmp_path, rows, [("mastodon", "acc")])
+    built = build_report(ws, tmp_path / "r.html", pdf=True, email=True)
+    assert built.pdf is not None and built.pdf.read_bytes().startswith(b"%PDF")
+    assert built.email is not None
+    body = built.email.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in body and "<style" not in body

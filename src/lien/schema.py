@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass(slots=True)
@@ -222,8 +222,29 @@ def _v2(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v3(con: duckdb.DuckDBPyConnection) -> None:
+    # What lien.text derived from each message's text (language, tone, gratitude), with the
+    # text's digest and the method version, so annotating again only redoes what changed.
+    con.execute(
+        """
+        CREATE TABLE annotations (
+          platform VARCHAR NOT NULL,
+          id VARCHAR NOT NULL,
+          text_md5 VARCHAR NOT NULL,
+          lang VARCHAR,
+          lang_detected BOOLEAN,
+          tone_score DOUBLE,
+          tone_label VARCHAR,
+          gratitude BOOLEAN,
+          method VARCHAR NOT NULL,
+          annotated_at TIMESTAMP
+        )
+        """
+    )
+
+
 # Migration N brings a workspace from version N-1 to N. Append, never edit.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1, 2: _v2}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1, 2: _v2, 3: _v3}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, current: int) -> int:

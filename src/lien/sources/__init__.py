@@ -227,6 +227,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "mastodon",
     "bluesky",
     "youtube",
+    "x",
 )
 
 _registry: dict[str, Source] | None = None

@@ -228,6 +228,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "bluesky",
     "youtube",
     "x",
+    "reddit",
 )
 
 _registry: dict[str, Source] | None = None

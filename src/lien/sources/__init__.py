@@ -229,6 +229,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "youtube",
     "x",
     "reddit",
+    "fourcat",
 )
 
 _registry: dict[str, Source] | None = None

@@ -133,6 +133,9 @@ def run_fetch(
         summary.add(result)
         if on_page is not None:
             on_page(summary)
+    from .text.annotate import after_import
+
+    after_import(ws, bool(summary.stored or summary.updated))
     return summary
 
 

@@ -527,7 +527,15 @@ def import_paths(
             )
             results.append(result)
             tick(display, 0)
+    _annotate(ws, results, progress)
     return results
+
+
+def _annotate(ws: Workspace, results: Sequence[ImportResult], progress: bool) -> None:
+    """Language and tone of the new and changed messages (lien.text), once per run."""
+    from .text.annotate import after_import
+
+    after_import(ws, any(r.stored or r.updated for r in results), progress=progress)
 
 
 @contextmanager
@@ -626,6 +634,7 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
         for key, value in counts.items():
             setattr(result, key, value)
         results.append(result)
+    _annotate(ws, results, progress)
     return results
 
 

@@ -237,6 +237,10 @@ def erase_person(ws: Workspace, platform: str, author_id_or_handle: str) -> dict
             "DELETE FROM messages WHERE platform = ? AND list_contains(?, author_id)",
             [platform, sorted(ids)],
         )
+        con.execute(
+            "DELETE FROM annotations WHERE platform = ? AND id IN (SELECT id FROM _lien_gone)",
+            [platform],
+        )
         # Raw records no remaining message uses (their messages, older versions, rejected rows)
         # that carry the person anywhere are deleted outright rather than scrubbed.
         con.execute(
@@ -350,6 +354,10 @@ def apply_retention(
         )
         counts["messages_deleted"] = _count(con, "SELECT count(*) FROM _lien_old")
         con.execute("DELETE FROM messages WHERE created_at < ?", [cutoff])
+        con.execute(
+            "DELETE FROM annotations a WHERE NOT EXISTS (SELECT 1 FROM messages m"
+            " WHERE m.platform = a.platform AND m.id = a.id)"
+        )
         old_imports = "SELECT id FROM imports WHERE started_at < ?"
         counts["rejects_deleted"] = _count_p(
             con, f"SELECT count(*) FROM rejects WHERE import_id IN ({old_imports})", [cutoff]

@@ -1,0 +1,222 @@
+"""Annotations: language, tone and gratitude of every message with text, kept up to date.
+
+One row per message in `annotations`, with the digest of the text it was computed from and
+the method version. Annotating again only redoes messages that are new, whose text changed
+(an edit, a reparse, an erasure that scrubbed a name), whose source language changed, or
+whose annotation came from another method version; rows of deleted messages are dropped.
+
+Every message with text is annotated, whatever its author: roles come from `accounts` at
+query time, and the metrics keep members only.
+
+The language goes to `messages.lang` only when the source gave none (`lang_detected`); a
+language the source gave is kept there and copied, normalised (fr-CA → fr), to the
+annotation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ..errors import LienError
+from . import language, tone
+
+if TYPE_CHECKING:
+    from ..workspace import Workspace
+
+BATCH = 20_000
+PENDING = "_lien_annotate_pending"
+
+
+@dataclass
+class AnnotateResult:
+    pending: int = 0  # messages that needed (re)annotation
+    texts: int = 0  # distinct texts scored (repeated texts are scored once)
+    detected: int = 0  # messages whose language lien detected and stored
+    removed: int = 0  # annotations of deleted or emptied messages
+
+    def summary(self) -> str:
+        return (
+            f"annotated {self.pending:,} messages ({self.texts:,} distinct texts), "
+            f"language detected for {self.detected:,}, {self.removed:,} stale annotations removed"
+        )
+
+
+_ARROW = pa.schema(
+    [
+        ("text_md5", pa.string()),
+        ("source_lang", pa.string()),
+        ("detect", pa.bool_()),
+        ("lang", pa.string()),
+        ("tone_score", pa.float64()),
+        ("tone_label", pa.string()),
+        ("gratitude", pa.bool_()),
+    ]
+)
+
+
+def annotate(
+    ws: Workspace,
+    force: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> AnnotateResult:
+    """Annotate what changed since the last run (everything with `force`).
+
+    `on_progress(done, total)` is called after each batch of distinct texts.
+    """
+    if ws.read_only:
+        raise LienError("the workspace is open read-only: annotating writes to it")
+    con = ws.con
+    result = AnnotateResult()
+    with ws.transaction():
+        row = con.execute(
+            """
+            DELETE FROM annotations a WHERE NOT EXISTS (
+                SELECT 1 FROM messages m WHERE m.platform = a.platform AND m.id = a.id
+                  AND m.text IS NOT NULL AND trim(m.text) <> '')
+            """
+        ).fetchone()
+        result.removed = int(row[0]) if row else 0
+        # Which language to trust per message: the source's, or lien's detection when the
+        # source gave none (or when the stored language is lien's own earlier guess).
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE {PENDING} AS
+            SELECT m.platform, m.id, m.text, md5(m.text) AS text_md5,
+                   (m.lang IS NULL OR (coalesce(a.lang_detected, false) AND m.lang = a.lang))
+                       AS detect,
+                   lower(split_part(replace(m.lang, '_', '-'), '-', 1)) AS source_lang
+            FROM messages m LEFT JOIN annotations a ON a.platform = m.platform AND a.id = m.id
+            WHERE m.text IS NOT NULL AND trim(m.text) <> ''
+              AND (? OR a.id IS NULL OR a.method <> ? OR a.text_md5 <> md5(m.text)
+                   OR (a.lang_detected AND m.lang IS NULL)
+                   OR (NOT a.lang_detected
+                       AND a.lang IS DISTINCT FROM
+                           lower(split_part(replace(m.lang, '_', '-'), '-', 1))))
+            """,
+            [force, tone.METHOD],
+        )
+        # The work is per distinct (text, language source): repeated texts are scored once.
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _lien_annotate_texts AS
+            SELECT row_number() OVER (ORDER BY text_md5, source_lang) AS n,
+                   text_md5, source_lang, detect, any_value(text) AS text
+            FROM {PENDING} GROUP BY text_md5, source_lang, detect
+            """
+        )
+    counts = con.execute(
+        f"SELECT (SELECT count(*) FROM {PENDING}), (SELECT count(*) FROM _lien_annotate_texts)"
+    ).fetchone()
+    assert counts is not None
+    result.pending, result.texts = int(counts[0]), int(counts[1])
+    prior = ws.lang
+    done = 0
+    for start in range(0, result.texts, BATCH):
+        rows = con.execute(
+            """
+            SELECT text_md5, source_lang, detect, text FROM _lien_annotate_texts
+            WHERE n > ? AND n <= ? ORDER BY n
+            """,
+            [start, start + BATCH],
+        ).fetchall()
+        _store_batch(ws, rows, prior)
+        done += len(rows)
+        if on_progress is not None:
+            on_progress(done, result.texts)
+    row = con.execute(f"SELECT count(*) FROM {PENDING} WHERE detect").fetchone()
+    result.detected = int(row[0]) if row else 0
+    con.execute(f"DROP TABLE IF EXISTS {PENDING}")
+    con.execute("DROP TABLE IF EXISTS _lien_annotate_texts")
+    return result
+
+
+def _store_batch(ws: Workspace, rows: list[tuple[str, str | None, bool, str]], prior: str) -> None:
+    to_detect = [text for _, _, detect, text in rows if detect]
+    detected = iter(language.detect_many(to_detect, prior=prior))
+    out: dict[str, list[object]] = {name: [] for name in _ARROW.names}
+    for text_md5, source_lang, detect, text in rows:
+        lang = next(detected) if detect else language.normalise(source_lang)
+        result = tone.score(text, lang)
+        out["text_md5"].append(text_md5)
+        out["source_lang"].append(source_lang)
+        out["detect"].append(bool(detect))
+        out["lang"].append(lang)
+        out["tone_score"].append(result.score)
+        out["tone_label"].append(result.label)
+        out["gratitude"].append(result.gratitude)
+    table = pa.table(out, schema=_ARROW)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    con = ws.con
+    con.register("_lien_annotate_batch", table)
+    try:
+        with ws.transaction():
+            con.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _lien_annotate_rows AS
+                SELECT p.platform, p.id, p.text_md5, b.lang, p.detect, b.tone_score,
+                       b.tone_label, b.gratitude
+                FROM {PENDING} p JOIN _lien_annotate_batch b
+                  ON b.text_md5 = p.text_md5 AND b.detect = p.detect
+                 AND b.source_lang IS NOT DISTINCT FROM p.source_lang
+                """
+            )
+            con.execute(
+                """
+                DELETE FROM annotations a USING _lien_annotate_rows r
+                WHERE a.platform = r.platform AND a.id = r.id
+                """
+            )
+            con.execute(
+                """
+                INSERT INTO annotations
+                SELECT platform, id, text_md5, lang, detect, tone_score, tone_label, gratitude,
+                       ?, ?
+                FROM _lien_annotate_rows
+                """,
+                [tone.METHOD, now],
+            )
+            con.execute(
+                """
+                UPDATE messages SET lang = r.lang FROM _lien_annotate_rows r
+                WHERE messages.platform = r.platform AND messages.id = r.id AND r.detect
+                  AND messages.lang IS DISTINCT FROM r.lang
+                """
+            )
+            con.execute("DROP TABLE IF EXISTS _lien_annotate_rows")
+    finally:
+        con.unregister("_lien_annotate_batch")
+
+
+def annotate_with_progress(
+    ws: Workspace, force: bool = False, progress: bool = True
+) -> AnnotateResult:
+    """`annotate` with a rich progress bar (when `progress`)."""
+    if not progress:
+        return annotate(ws, force=force)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("[bold]annotate[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("distinct texts"),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("texts", total=None)
+
+        def tick(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return annotate(ws, force=force, on_progress=tick)
+
+
+def after_import(ws: Workspace, changed: bool, progress: bool = False) -> AnnotateResult | None:
+    """The import pipeline's last step: annotate what the import brought or changed."""
+    if not changed or ws.read_only:
+        return None
+    return annotate_with_progress(ws, progress=progress)

@@ -115,3 +115,18 @@ def test_erasure_removes_annotations(ws: Workspace, tmp_path: Path) -> None:
     ws.import_paths([_csv(tmp_path / "a.csv", ROWS)])
     erase_person(ws, "mastodon", "b")
     assert set(_annotations(ws)) == {"1", "3"}
+
+
+def test_annotate_command(ws: Workspace, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lien.cli import cli
+
+    ws.import_paths([_csv(tmp_path / "a.csv", ROWS)])
+    ws.close()
+    runner = CliRunner()
+    out = runner.invoke(cli, ["annotate", "--db", str(tmp_path / "ws.duckdb")])
+    assert out.exit_code == 0, out.output
+    assert "annotated 0 messages" in out.output
+    out = runner.invoke(cli, ["annotate", "--force", "--db", str(tmp_path / "ws.duckdb")])
+    assert "annotated 3 messages (3 distinct texts)" in out.output

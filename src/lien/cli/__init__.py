@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sql": ("workspace_cmds", "sql", "Run a read-only SQL query on the workspace."),
     "import": ("import_cmds", "import_", "Import files, folders and .zip archives."),
     "reparse": ("import_cmds", "reparse", "Re-run the mappers over the stored raw records."),
+    "annotate": ("text_cmds", "annotate", "Detect language and score tone of new messages."),
     "fetch": ("fetch_cmds", "fetch_group", "Fetch conversations from the platforms' APIs."),
     "export": ("import_cmds", "export", "Export messages as JSON Lines, Parquet or CSV."),
     "metrics": ("metrics_cmds", "metrics", "Listening, conversing and belonging figures."),

@@ -69,8 +69,12 @@ def test_duckdb_and_spark_agree(ws: Workspace, tmp_path: Path, spark: Any, perio
         w = csv.writer(f)
         w.writerow(["platform", "author_id"])
         w.writerows((a["platform"], a["author_id"]) for a in ws.accounts())
+    annotations = tmp_path / "annotations.parquet"
+    ws.con.execute("COPY annotations TO ? (FORMAT parquet)", [str(annotations)])
     from lien.metrics.spark import compute_spark
 
     expected = compute(ws, period=period)  # type: ignore[arg-type]
-    got = compute_spark(parquet, accounts, Settings(timezone=ws.timezone), spark, period=period)
+    got = compute_spark(
+        parquet, accounts, Settings(timezone=ws.timezone), spark, annotations, period=period
+    )
     _close(expected, got, "document")

@@ -48,6 +48,11 @@ def workspace_tables(ws: Workspace) -> tuple[ir.Table, ir.Table]:
     return backend.table("messages").select(*MESSAGE_COLUMNS), backend.table("accounts")
 
 
+def annotations_table(ws: Workspace) -> ir.Table:
+    """Tone and gratitude per message (lien.text), for the tone keys."""
+    return ibis.duckdb.from_connection(ws.con).table("annotations")
+
+
 def compute(
     ws: Workspace,
     *,
@@ -66,6 +71,7 @@ def compute(
         since=since,
         until=until,
         platforms=platforms,
+        annotations=annotations_table(ws),
     )
 
 
@@ -78,8 +84,10 @@ def compute_tables(
     since: date | str | None = None,
     until: date | str | None = None,
     platforms: Sequence[str] | None = None,
+    annotations: ir.Table | None = None,
 ) -> dict[str, Any]:
-    """The same over any Ibis tables (DuckDB workspace, Spark over Parquet)."""
+    """The same over any Ibis tables (DuckDB workspace, Spark over Parquet). Without
+    `annotations` (lien.text), the tone keys are null."""
     if platforms:
         messages = messages.filter(messages.platform.isin(list(platforms)))
         accounts = accounts.filter(accounts.platform.isin(list(platforms)))
@@ -114,6 +122,10 @@ def compute_tables(
         _listening(views, window, rows)
         _conversing(views, window, rows)
         _belonging(views, starts, period, rows)
+        if annotations is not None:
+            from ..text.metrics import tone_keys
+
+            tone_keys(views, window, annotations, rows)
         document["regular_members"] = _regular_members(views, window)
         document["network"] = network.network_block(views, window)
     finally:

@@ -297,6 +297,40 @@ METRICS: tuple[Metric, ...] = (
         "Part des membres actifs de la période précédente qui le sont encore.",
     ),
     _m(
+        "positive_share",
+        "Positive messages",
+        "Messages positifs",
+        "rate",
+        "tone",
+        "period",
+        "Member messages with text whose tone is positive / member messages with text "
+        "(method: docs/tone.md).",
+        "Messages de membres au ton positif / messages de membres avec du texte "
+        "(méthode : docs/tone.md).",
+    ),
+    _m(
+        "negative_share",
+        "Negative messages",
+        "Messages négatifs",
+        "rate",
+        "tone",
+        "period",
+        "Member messages with text whose tone is negative / member messages with text.",
+        "Messages de membres au ton négatif / messages de membres avec du texte.",
+    ),
+    _m(
+        "gratitude_share",
+        "Thanks",
+        "Remerciements",
+        "rate",
+        "tone",
+        "period",
+        "Member messages with text that thank someone (merci, thank you, 🙏…) / member "
+        "messages with text.",
+        "Messages de membres qui remercient (merci, thank you, 🙏…) / messages de membres "
+        "avec du texte.",
+    ),
+    _m(
         "regular_members",
         "Regular members",
         "Membres réguliers",

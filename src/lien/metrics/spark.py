@@ -55,8 +55,10 @@ def compute_spark(
     accounts: Path | None,
     settings: Settings,
     spark: Any = None,
+    annotations: Path | None = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
+    """`annotations`: the workspace's annotations as Parquet (lien.text), for the tone keys."""
     import ibis
     import pyarrow as pa
 
@@ -71,4 +73,5 @@ def compute_spark(
     )
     # A registered table rather than a memtable: cached intermediate tables must resolve it.
     accounts_table = backend.create_view("lien_accounts", ibis.memtable(owned), overwrite=True)
-    return compute_tables(table, accounts_table, settings, **kwargs)
+    tones = backend.read_parquet(str(annotations)) if annotations else None
+    return compute_tables(table, accounts_table, settings, annotations=tones, **kwargs)

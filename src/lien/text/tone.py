@@ -27,8 +27,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Literal
 
@@ -101,17 +101,22 @@ def tokenize(text: str) -> list[Token]:
         kind = m.lastgroup or "word"
         raw = m.group()
         if kind == "word":
-            upper = len(raw) >= 3 and raw.isupper()
-            folded = fold(raw)
-            stretched = bool(_STRETCH.search(folded))
-            # "n't" is a negation of its own; French elisions (j', n', qu') stay separate words.
-            for part in _split_word(folded):
-                tokens.append(Token(part, "word", upper or stretched))
+            parts, emphasis = _word(raw)
+            tokens.extend(Token(part, "word", emphasis) for part in parts)
         elif kind in ("emo", "num", "sym"):
             tokens.append(Token(raw, "emo"))
         else:
             tokens.append(Token(raw.replace("…", "..."), "punct"))
     return tokens
+
+
+@lru_cache(maxsize=200_000)
+def _word(raw: str) -> tuple[tuple[str, ...], bool]:
+    """A written word's folded parts and whether it is emphasised (capitals, stretched)."""
+    folded = fold(raw)
+    emphasis = (len(raw) >= 3 and raw.isupper()) or bool(_STRETCH.search(folded))
+    # "n't" is a negation of its own; French elisions (j', n', qu') stay separate words.
+    return tuple(_split_word(folded)), emphasis
 
 
 def _split_word(folded: str) -> list[str]:
@@ -141,9 +146,19 @@ def _destretch(word: str) -> list[str]:
 class Lexicon:
     words: dict[str, float]
     prefixes: tuple[tuple[str, float], ...]
-    phrases: dict[tuple[str, ...], float]
+    phrases: Phrases
+    # Every word looked up, with its weight or None: words repeat across messages.
+    seen: dict[str, float | None] = field(default_factory=dict, compare=False)
 
     def word(self, w: str) -> float | None:
+        if w in self.seen:
+            return self.seen[w]
+        found = self._lookup(w)
+        if len(self.seen) < 500_000:
+            self.seen[w] = found
+        return found
+
+    def _lookup(self, w: str) -> float | None:
         for form in _destretch(w):
             if form in self.words:
                 return self.words[form]
@@ -174,7 +189,7 @@ def _read_list(name: str) -> list[tuple[str, float]]:
 def lexicon(lang: str) -> Lexicon:
     words: dict[str, float] = {}
     prefixes: list[tuple[str, float]] = []
-    phrases: dict[tuple[str, ...], float] = {}
+    phrases = Phrases()
     for entry, weight in _read_list(f"tone_{lang}.txt") + _read_list("tone_emoji.txt"):
         if entry.endswith("*") and " " not in entry:
             prefixes.append((fold(entry[:-1]), weight))
@@ -262,10 +277,21 @@ class _Hit:
     words: tuple[str, ...]
 
 
-def _match(
-    words: list[str], i: int, table: frozenset[tuple[str, ...]] | dict[tuple[str, ...], float]
-) -> int:
+@cache
+def _first_words(table: frozenset[tuple[str, ...]] | Phrases) -> frozenset[str]:
+    return frozenset(entry[0] for entry in table)
+
+
+class Phrases(dict[tuple[str, ...], float]):
+    """Multi-word entries; hashable by identity so their first words can be cached."""
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _match(words: list[str], i: int, table: frozenset[tuple[str, ...]] | Phrases) -> int:
     """Length of the longest entry of `table` starting at words[i] (0 when none)."""
+    if i >= len(words) or words[i] not in _first_words(table):
+        return 0
     for n in range(min(MAX_PHRASE, len(words) - i), 0, -1):
         if tuple(words[i : i + n]) in table:
             return n

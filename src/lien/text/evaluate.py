@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def read(path: Path = DEFAULT) -> list[Row]:
         ]
 
 
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
     scores = []
     for c in LABELS:
         tp = sum(g == c and p == c for g, p in zip(gold, predicted, strict=True))

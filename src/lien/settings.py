@@ -111,6 +111,14 @@ SETTINGS: tuple[Setting, ...] = (
         _word_list,
     ),
     Setting(
+        "tone_model",
+        "Tone model",
+        "Optional: a sentiment model (id or local folder) scored with transformers instead of "
+        "lien's word lists (pip install 'lien[models]'; docs/tone.md). Empty: the word lists.",
+        None,
+        lambda v: v.strip(),
+    ),
+    Setting(
         "retention_months",
         "Retention (months)",
         "When set, `lien retention apply` deletes messages older than this many months.",

@@ -15,7 +15,7 @@ annotation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -98,7 +98,7 @@ def annotate(
                        AND a.lang IS DISTINCT FROM
                            lower(split_part(replace(m.lang, '_', '-'), '-', 1))))
             """,
-            [force, tone.METHOD],
+            [force, current_method(ws)],
         )
         # The work is per distinct (text, language source): repeated texts are scored once.
         con.execute(
@@ -115,6 +115,12 @@ def annotate(
     assert counts is not None
     result.pending, result.texts = int(counts[0]), int(counts[1])
     prior = ws.lang
+    model = ws.setting("tone_model")
+    scorer = None
+    if model:
+        from . import transformer
+
+        scorer = transformer.load(model)
     done = 0
     for start in range(0, result.texts, BATCH):
         rows = con.execute(
@@ -124,7 +130,7 @@ def annotate(
             """,
             [start, start + BATCH],
         ).fetchall()
-        _store_batch(ws, rows, prior)
+        _store_batch(ws, rows, prior, scorer, current_method(ws))
         done += len(rows)
         if on_progress is not None:
             on_progress(done, result.texts)
@@ -135,19 +141,37 @@ def annotate(
     return result
 
 
-def _store_batch(ws: Workspace, rows: list[tuple[str, str | None, bool, str]], prior: str) -> None:
+def current_method(ws: Workspace) -> str:
+    """The method annotations are made with: the lexicon, or the `tone_model` setting."""
+    model = ws.setting("tone_model")
+    if model:
+        from .transformer import method
+
+        return method(model)
+    return tone.METHOD
+
+
+def _store_batch(
+    ws: Workspace,
+    rows: list[tuple[str, str | None, bool, str]],
+    prior: str,
+    scorer: Callable[[Sequence[str]], list[float]] | None,
+    method: str,
+) -> None:
     to_detect = [text for _, _, detect, text in rows if detect]
     detected = iter(language.detect_many(to_detect, prior=prior))
     out: dict[str, list[object]] = {name: [] for name in _ARROW.names}
-    for text_md5, source_lang, detect, text in rows:
+    model_scores = scorer([text for *_, text in rows]) if scorer is not None else None
+    for k, (text_md5, source_lang, detect, text) in enumerate(rows):
         lang = next(detected) if detect else language.normalise(source_lang)
         result = tone.score(text, lang)
+        value = result.score if model_scores is None else round(model_scores[k], 4)
         out["text_md5"].append(text_md5)
         out["source_lang"].append(source_lang)
         out["detect"].append(bool(detect))
         out["lang"].append(lang)
-        out["tone_score"].append(result.score)
-        out["tone_label"].append(result.label)
+        out["tone_score"].append(value)
+        out["tone_label"].append(tone.label_of(value))
         out["gratitude"].append(result.gratitude)
     table = pa.table(out, schema=_ARROW)
     now = datetime.now(UTC).replace(tzinfo=None)
@@ -178,7 +202,7 @@ def _store_batch(ws: Workspace, rows: list[tuple[str, str | None, bool, str]], p
                        ?, ?
                 FROM _lien_annotate_rows
                 """,
-                [tone.METHOD, now],
+                [method, now],
             )
             con.execute(
                 """

@@ -151,9 +151,13 @@ def test_acknowledged_counts_owner_likes_and_is_null_without_the_signal() -> Non
         ("  — POURQUOI pas", True),
         ("peut-on, venir", True),
         ("Hello?", True),
-        ("what's up", False),  # the first word is "what's"
+        ("what's up", True),  # "what" + "'s"
+        ("qu’est-ce", False),  # "qu" + "’est-ce"
+        ("C'est beau", False),
         ("howdy", False),
-        ("🙂 how far", False),  # an emoji is a word
+        ("🙂 how far", True),  # an emoji is not a word
+        ("🙂comment venir", True),
+        ("2 ponts", False),
         ("Bonjour, comment venir", False),
         ("", False),
         (None, False),

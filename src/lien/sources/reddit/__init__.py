@@ -29,6 +29,7 @@ from ...errors import SourceError
 from .. import BulkSource, ImportContext, Probe
 from .._csv import session_timezone
 from .._jsonl import lines_params, lines_sql
+from .._utf8 import require_utf8
 from ._sql import insert_mapped
 
 PLATFORM = "reddit"
@@ -133,6 +134,7 @@ class RedditFiles(BulkSource):
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
         display = ctx.display_name or path.name
+        require_utf8(path, display)
         document = _document(path, display)
         if document is None:
             items = f"""

@@ -28,6 +28,7 @@ from ...errors import SourceError
 from .. import HEAD_BYTES, BulkSource, ImportContext, Probe
 from .._csv import session_timezone
 from .._jsonl import lines_params, lines_sql
+from .._utf8 import require_utf8
 from ._sql import insert_included_parents, insert_mapped, prepare_units
 
 PLATFORM = "x"
@@ -174,6 +175,7 @@ class XFiles(BulkSource):
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
         display = ctx.display_name or path.name
+        require_utf8(path, display)
         if _is_json_lines(path):
             units = f"""
                 SELECT _line AS _unit, 'line ' || _line AS _uloc, line AS u

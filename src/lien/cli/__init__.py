@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "fetch": ("fetch_cmds", "fetch_group", "Fetch conversations from the platforms' APIs."),
     "export": ("import_cmds", "export", "Export messages as JSON Lines, Parquet or CSV."),
     "metrics": ("metrics_cmds", "metrics", "Listening, conversing and belonging figures."),
+    "network": ("network_cmds", "network", "Write the interaction graph (GEXF, GraphML, JSON)."),
     "people": ("people_cmds", "people", "The members who made the community in a period."),
     "questions": ("inbox_cmds", "questions", "The inbox: questions still waiting for an answer."),
     "report": ("report_cmds", "report", "Write the offline HTML report."),

@@ -399,8 +399,10 @@ METRICS: tuple[Metric, ...] = (
         "count",
         "network",
         "network",
-        "Leiden communities of the member-only graph (seeded).",
-        "Communautés (Leiden) du graphe entre membres.",
+        "Leiden communities (seeded, maximising modularity) of the member-only graph: members "
+        "with a tie to another member, ties weighted by their exchanges.",
+        "Communautés (Leiden, graine fixe, modularité maximale) du graphe entre membres : "
+        "ceux qui ont un lien avec un autre membre, liens pondérés par leurs échanges.",
     ),
     _m(
         "modularity",
@@ -409,8 +411,8 @@ METRICS: tuple[Metric, ...] = (
         "ratio",
         "network",
         "network",
-        "Modularity of that partition.",
-        "Modularité de cette partition.",
+        "Modularity of that partition (weighted; null without a tie between members).",
+        "Modularité de cette partition (pondérée ; vide sans lien entre membres).",
     ),
 )
 

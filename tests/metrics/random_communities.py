@@ -248,10 +248,12 @@ def build_workspace(
 
 @st.composite
 def windows(draw: st.DrawFn, community: Community, kind: str) -> tuple[date | None, date | None]:
-    """None (the default window) or bounds on period starts around the community's times."""
+    """None (the default window) or bounds on period starts around the community's times; an
+    open end never makes the window end before it starts (an inverted window is its own case)."""
     if draw(st.booleans()):
         return None, None
     first = min(m["created_at"] for m in community.messages).date()
+    last = max(m["created_at"] for m in community.messages).date()
     since = first + timedelta(days=draw(st.integers(-40, 60)))
     until = since + timedelta(days=draw(st.integers(1, 120)))
     if kind == "month":
@@ -262,4 +264,9 @@ def windows(draw: st.DrawFn, community: Community, kind: str) -> tuple[date | No
     if until <= since:
         until = since + timedelta(days=35 if kind == "month" else 7)
         until = until.replace(day=1) if kind == "month" else until
-    return draw(st.sampled_from([since, None])), until
+    open_end = draw(st.sampled_from(["none", "since", "until"]))
+    if open_end == "since" and until > first + timedelta(days=1):
+        return None, until
+    if open_end == "until" and since < last - timedelta(days=1):
+        return since, None
+    return since, until

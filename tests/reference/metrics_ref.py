@@ -14,11 +14,12 @@ Where the text leaves room, this is how it is read (each point is a choice, made
 2. Owned wins over bot: a declared account is an owned account even if flagged as a bot. A bot is
    an author with `author_is_bot` true on any of their messages, or whose author id or handle is
    one of the `bot_handles` (exact match).
-3. Kinds follow the words literally: a top-level message has no parent; an orphan has a parent
-   that is not in the (platform-filtered) workspace; a comment's parent is a top-level message;
-   a reply's parent is a comment or a reply. A message below an orphan is none of these: it is
-   in no thread, so it never gets the flat-platform sibling pool and never starts a comment
-   thread, but (not being an orphan itself) it can be addressed, answered and exchanged.
+3. Kinds: a top-level message has no parent; an orphan has a parent that is not in the
+   (platform-filtered) workspace; a comment's parent is a top-level message; a reply's parent is
+   a comment or a reply, i.e. any message that has a parent itself: an orphan is one of the two
+   (only top-level messages have no parent), so the children of an orphan are replies and get the
+   flat-platform sibling pool. They are in no comment thread (first written the other way, "below
+   an orphan is in no thread"; the differential test disagreed and this argument settles it).
 4. Orphans are left out of every Responding key, `questions` included ("no ... response
    metric"); they count in member_messages, the conversation_rate numerator and activity.
 5. Responses may come from anywhere in the workspace, also after the window: the window and
@@ -35,9 +36,10 @@ Where the text leaves room, this is how it is read (each point is a choice, made
    not necessarily consecutive; equal times never make a back-and-forth. Descendants
    (replies_per_comment, dialogue) are counted wherever they fall in time.
 9. The window is `[since, until)` between local midnights of the workspace time zone. By default
-   it runs from the start of the first message's period to the end of the last message's period
-   (of the selected platforms). A period only counts the messages of the window; history keys
-   (new, returning, retention) look at all messages of the selected platforms, whatever the window.
+   it runs from the local day of the first message to the day after the last one (of the
+   selected platforms). `periods` runs from the period holding `since` to the one holding the
+   window's last day. A period only counts the messages of the window; history keys (new,
+   returning, retention) look at all messages of the selected platforms, whatever the window.
    `returning` = active and with a member message before the period's start. Retention's
    "previous period" is the calendar period before, over the whole workspace.
 10. regular_members counts calendar months of the workspace time zone, also for weekly periods.
@@ -56,7 +58,10 @@ Where the text leaves room, this is how it is read (each point is a choice, made
     words of the workspace setting. (First written with "an emoji is a word" and "what's is one
     word"; the differential test disagreed on both, and neither reading is what the text says:
     an emoji is not a word, and "what's" starts with the word "what".)
-13. Rates are `null` when their denominator is 0; conversation_rate and replies_per_comment are
+13. A window with no day (no message selected, or since >= until) has no periods, and its
+    network keys and regular_members are `null` (nothing to measure), while a window of real
+    days without messages counts 0.
+14. Rates are `null` when their denominator is 0; conversation_rate and replies_per_comment are
     ratios that may exceed 1.
 """
 
@@ -258,27 +263,15 @@ def reference_metrics(
         return MEMBER
 
     # -- kinds ---------------------------------------------------------------------------
-    kinds: dict[Key, str] = {}
-
-    def kind(m: Mapping[str, Any], seen: frozenset[Key] = frozenset()) -> str:
-        key = (m["platform"], m["id"])
-        if key in kinds:
-            return kinds[key]
-        p = parent(m)
+    def kind(m: Mapping[str, Any]) -> str:
         if m["parent_id"] is None:
-            k = "post"
-        elif p is None:
-            k = "orphan"
-        elif key in seen:
-            k = "detached"  # a parent cycle: in no thread
-        else:
-            pk = kind(p, seen | {key})
-            k = {"post": "comment", "comment": "reply", "reply": "reply"}.get(pk, "detached")
-        kinds[key] = k
-        return k
+            return "post"
+        p = parent(m)
+        if p is None:
+            return "orphan"
+        return "comment" if p["parent_id"] is None else "reply"
 
-    for m in msgs:
-        kind(m)
+    kinds = {(m["platform"], m["id"]): kind(m) for m in msgs}
 
     def k_of(m: Mapping[str, Any]) -> str:
         return kinds[(m["platform"], m["id"])]
@@ -310,9 +303,9 @@ def reference_metrics(
     since_d, until_d = _as_date(since), _as_date(until)
     days = sorted(m["day"] for m in msgs)
     if since_d is None:
-        since_d = period_start(days[0], period) if days else None
+        since_d = days[0] if days else None
     if until_d is None:
-        until_d = next_start(period_start(days[-1], period), period) if days else None
+        until_d = days[-1] + timedelta(days=1) if days else None
     starts: list[date] = []
     if since_d is not None and until_d is not None:
         s = period_start(since_d, period)
@@ -431,15 +424,20 @@ def reference_metrics(
 
     tied_members = {who for t in ties for who in t if is_member(who)}
     member_ties = [tuple(t) for t in ties if all(is_member(w) for w in t)]
-    network = {
-        "people": len(people),
-        "ties": len(ties),
-        "reciprocity": _ratio(len(both), len(ties)),
-        "account_tie_share": _ratio(len(with_account), len(ties)),
-        "member_component_share": _ratio(_largest_component(member_ties), len(tied_members))
-        if tied_members
-        else None,
-    }
+    if not starts:  # no window at all (no message, or since >= until): nothing to count
+        network = dict.fromkeys(NETWORK_KEYS)
+        regular_or_none: int | None = None
+    else:
+        regular_or_none = regular
+        network = {
+            "people": len(people),
+            "ties": len(ties),
+            "reciprocity": _ratio(len(both), len(ties)),
+            "account_tie_share": _ratio(len(with_account), len(ties)),
+            "member_component_share": _ratio(_largest_component(member_ties), len(tied_members))
+            if tied_members
+            else None,
+        }
 
     return {
         "schema": "lien.metrics/1",
@@ -451,7 +449,7 @@ def reference_metrics(
         },
         "periods": periods,
         "network": network,
-        "regular_members": regular,
+        "regular_members": regular_or_none,
     }
 
 

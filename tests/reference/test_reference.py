@@ -56,7 +56,7 @@ ACC = [("mastodon", "acc"), ("facebook", "acc")]
 def test_every_key_is_present_and_the_shape_is_the_schema() -> None:
     doc = reference_metrics([M("p", None, "m1", 0)], ACC)
     assert doc["schema"] == "lien.metrics/1" and doc["period"] == "month"
-    assert doc["window"] == {"since": "2021-03-01", "until": "2021-04-01"}
+    assert doc["window"] == {"since": "2021-03-10", "until": "2021-03-11"}
     assert set(only(doc)) == {"period", *PERIOD_KEYS}
     assert set(doc["network"]) == set(NETWORK_KEYS)
 
@@ -259,16 +259,18 @@ def test_comment_threads_dialogue_and_replies() -> None:
     assert only(doc, "2021-04")["replies_per_comment"] == 0
 
 
-def test_a_message_below_an_orphan_is_in_no_thread() -> None:
+def test_the_children_of_an_orphan_are_replies_in_no_comment_thread() -> None:
     msgs = [
         M("o", "gone", "acc", 0, platform="facebook"),  # orphan by the account
-        M("x", "o", "m1", 1, platform="facebook"),  # addressed; not a reply (no thread)
-        M("y", "o", "acc", 2, platform="facebook"),  # sibling: no flat pool for x
+        M("x", "o", "m1", 1, platform="facebook"),  # addressed; a reply (o has a parent)
+        M("y", "o", "acc", 2, platform="facebook"),  # later sibling: answers x on a flat platform
     ]
     row = only(reference_metrics(msgs, ACC))
-    assert row["addressed"] == 1 and row["response_rate"] == 0.0
+    assert row["addressed"] == 1 and row["response_rate"] == 1.0
     assert row["comment_threads"] == 0 and row["account_to_member"] == 0
     assert row["member_to_account"] == 1
+    nested = only(reference_metrics([m | {"platform": "x"} for m in msgs], [("x", "acc")]))
+    assert nested["addressed"] == 1 and nested["response_rate"] == 0.0
 
 
 def test_belonging_history_empty_periods_and_regulars() -> None:
@@ -317,7 +319,7 @@ def test_periods_follow_the_time_zone_dst_and_iso_weeks() -> None:
     assert only(in_utc, "2020-12")["member_posts"] == 1
     weeks = reference_metrics(msgs[1:], ACC, period="week")
     assert [p["period"] for p in weeks["periods"]] == ["2020-W53", "2021-W01"]
-    assert weeks["window"] == {"since": "2020-12-28", "until": "2021-01-11"}
+    assert weeks["window"] == {"since": "2021-01-01", "until": "2021-01-05"}
 
 
 def test_response_hours_are_calendar_hours_across_dst() -> None:

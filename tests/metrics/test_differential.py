@@ -2,7 +2,7 @@
 (tests/reference/metrics_ref.py) on random communities imported through the real pipeline.
 
 Counts must be equal, rates and hours equal to 1e-9, and null exactly where the other is null.
-Profiles: LIEN_METRICS_PROFILE=metrics-ci (default, ~150 examples per test) or metrics-deep.
+Profiles: LIEN_METRICS_PROFILE=metrics-ci (default, 55 examples per random test) or metrics-deep.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ compute_mod = pytest.importorskip("lien.metrics.compute")
 
 settings.register_profile(
     "metrics-ci",
-    max_examples=150,
+    max_examples=55,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -228,3 +228,29 @@ def test_ties_without_any_member_do_not_crash() -> None:
             assert compute_mod.compute(ws)["network"]["member_component_share"] is None
         finally:
             ws.close()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lien.metrics bug: with a window starting inside a period, active_members and "
+    "new_members count members whose only message of the period is before `since` (2 active "
+    "members for 1 member message); only new/returning/retention look beyond the window",
+)
+def test_a_window_inside_a_period_counts_only_its_active_members() -> None:
+    community = Community(
+        [
+            _message("1", None, "m1", "2021-03-05T10:00:00"),  # before the window
+            _message("2", None, "m2", "2021-03-15T10:00:00"),
+        ],
+        [],
+    )
+    window = {"since": date(2021, 3, 10), "until": date(2021, 3, 20)}
+    row = community.reference(**window)["periods"][0]
+    assert (row["member_messages"], row["active_members"], row["new_members"]) == (1, 1, 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        ws = build_workspace(Path(tmp), community)
+        try:
+            row = compute_mod.compute(ws, **window)["periods"][0]
+        finally:
+            ws.close()
+    assert (row["member_messages"], row["active_members"], row["new_members"]) == (1, 1, 1)

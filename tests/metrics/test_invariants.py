@@ -67,6 +67,7 @@ def test_rates_are_fractions_and_hours_are_ordered(community: Community, kind: s
         if row["ttfr_median_h"] is not None:
             assert 0 < row["ttfr_median_h"] <= row["ttfr_p90_h"]
         assert row["new_members"] + row["returning_members"] == row["active_members"]
+        assert row["active_members"] <= row["member_messages"]
         for key in ("conversation_rate", "replies_per_comment"):
             assert row[key] is None or row[key] >= 0
     for key in NETWORK_RATE_KEYS:

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ..reference.metrics_ref import NETWORK_KEYS, PERIOD_KEYS, label, period_start
@@ -109,15 +109,8 @@ def _tie_hides_dialogue(community: Community, kwargs: dict[str, Any]) -> set[str
     return periods
 
 
-def _crashes_on_ties_without_members(ours: dict[str, Any]) -> bool:
-    """Ties exist but none involves a member (test_ties_without_any_member_do_not_crash)."""
-    net = ours["network"]
-    return bool(net["ties"]) and net["member_component_share"] is None
-
-
 def check(community: Community, **kwargs: Any) -> None:
     ours = community.reference(**kwargs)
-    assume(not _crashes_on_ties_without_members(ours))
     with tempfile.TemporaryDirectory() as tmp:
         ws = build_workspace(Path(tmp), community)
         try:
@@ -206,12 +199,6 @@ def test_equal_times_do_not_hide_a_back_and_forth() -> None:
             ws.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ZeroDivisionError,
-    reason="lien.metrics bug: network crashes (1 / 0 in member_component_share) when the only "
-    "ties are between owned accounts and bots (no member has a tie: the share is null)",
-)
 def test_ties_without_any_member_do_not_crash() -> None:
     community = Community(
         [

@@ -209,3 +209,16 @@ def test_through_the_workspace_and_the_import_pipeline(ws: Workspace, tmp_path: 
 
 def test_no_message_at_all_gives_nulls(ws: Workspace) -> None:
     assert compute(ws)["network"] == {"people": None, "ties": None, **NULL_RATIOS}
+
+
+def test_ties_without_any_member() -> None:
+    rows = [m("p", None, "bot", bot=True), m("a", "p", "acc", 1)]  # the account answers a bot
+    assert network(rows) == {
+        "people": 0,
+        "ties": 1,
+        "reciprocity": 0.0,
+        "account_tie_share": 1.0,
+        "member_component_share": None,  # no member has a tie
+        "communities": None,
+        "modularity": None,
+    }

@@ -152,8 +152,8 @@ def _block(views: Views, window: Window, roles: ir.Table, t: ir.Table) -> dict[s
         arrow["high"].to_numpy().astype(np.int64),
         arrow["weight"].to_numpy().astype(np.float64),
     )
-    if n == 0:
-        block["member_component_share"] = 1 / tied_members
+    if n == 0:  # no tie between two members: each tied member is a group of one
+        block["member_component_share"] = 1 / tied_members if tied_members else None
         return block
     graph = _igraph(n, a, b_, w)
     largest = int(max(graph.connected_components().sizes()))

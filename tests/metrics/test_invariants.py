@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from ..reference.metrics_ref import NETWORK_RATE_KEYS, RATE_KEYS
 from .random_communities import PLATFORMS, Community, build_workspace, communities
-from .test_differential import _crashes_on_ties_without_members, differences
+from .test_differential import differences
 
 compute_mod = pytest.importorskip("lien.metrics.compute")
 
@@ -41,8 +41,6 @@ KINDS = st.sampled_from(["month", "week"])
 def metrics(community: Community, **build: Any) -> dict[str, Any]:
     """compute() on a fresh workspace holding the community (`kwargs` of compute in `build`)."""
     kwargs = build.pop("compute", {})
-    # Known lien.metrics crash (test_differential.test_ties_without_any_member_do_not_crash).
-    assume(not _crashes_on_ties_without_members(community.reference(**kwargs)))
     with tempfile.TemporaryDirectory() as tmp:
         ws = build_workspace(Path(tmp), community, **build)
         try:

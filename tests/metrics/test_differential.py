@@ -2,7 +2,7 @@
 (tests/reference/metrics_ref.py) on random communities imported through the real pipeline.
 
 Counts must be equal, rates and hours equal to 1e-9, and null exactly where the other is null.
-Profiles: LIEN_METRICS_PROFILE=metrics-ci (default, 55 examples per random test) or metrics-deep.
+Profiles: LIEN_METRICS_PROFILE=metrics-ci (default, 55 examples per random test) or metrics-deep (400).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "metrics-deep",
-    max_examples=2000,
+    max_examples=400,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -80,6 +80,7 @@ class Workspace:
                 value = values.get(s.key) or (s.default() if s.default else None)
                 if value is not None:
                     ws._write_setting(s.key, value)
+            ws.refresh_views()
         except BaseException:
             con.close()
             path.unlink(missing_ok=True)
@@ -114,7 +115,21 @@ class Workspace:
                 con.close()
                 raise LienError(f"{path} needs an upgrade: run any lien command that writes to it")
             schema.migrate(con, version)
+        if not read_only and not ws._has_views():
+            ws.refresh_views()
         return ws
+
+    def _has_views(self) -> bool:
+        row = self.con.execute(
+            "SELECT count(*) FROM duckdb_views() WHERE view_name = 'responses' AND NOT internal"
+        ).fetchone()
+        return bool(row and row[0])
+
+    def refresh_views(self) -> None:
+        """(Re)build the SQL views of the metrics (threads, exchanges, responses, activity)."""
+        from .metrics.sqlviews import refresh
+
+        refresh(self)
 
     def schema_version(self) -> int:
         try:
@@ -162,6 +177,10 @@ class Workspace:
     def set_setting(self, key: str, value: str | None) -> None:
         parsed = None if value in (None, "") else settings_mod.parse(key, value)
         self._write_setting(key, parsed)
+        from .metrics.sqlviews import DEPENDS_ON
+
+        if key in DEPENDS_ON:
+            self.refresh_views()
 
     @property
     def timezone(self) -> str:

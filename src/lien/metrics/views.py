@@ -90,12 +90,14 @@ class Views:
         settings: Settings,
         period: PeriodKind = "month",
         years: tuple[int, int] = (1990, 2040),
+        materialise: bool = True,
     ) -> None:
         self.messages = messages
         self.accounts = accounts.select("platform", "author_id").distinct()
         self.settings = settings
         self.period = period
         self.years = years
+        self.materialise = materialise
         self._cached: list[ir.Table] = []
 
     def release(self) -> None:
@@ -156,8 +158,9 @@ class Views:
         ).drop("p_present", "text")
         # Every metric reads this table several times: computing its joins once, without
         # the texts, is what keeps tens of millions of messages within a minute or two.
-        base = base.cache()
-        self._cached.append(base)
+        if self.materialise:
+            base = base.cache()
+            self._cached.append(base)
         return base
 
     @cached_property

@@ -35,6 +35,19 @@ def test_same_seed_same_demo_and_another_seed_another() -> None:
     assert not demo.generate(3_000, seed=5).equals(demo.generate(3_000, seed=6))
 
 
+def test_two_builds_with_one_seed_export_the_same_bytes(tmp_path: Path) -> None:
+    exports = []
+    for name in ("a", "b", "c"):
+        seed = 7 if name != "c" else 8
+        result = demo.build(tmp_path / name, size=2_000, seed=seed, report=False)
+        out = tmp_path / f"{name}.jsonl"
+        with Workspace.open(result.workspace, read_only=True) as ws:
+            assert ws.export(out, "jsonl") == result.messages
+        exports.append(out.read_bytes())
+    assert exports[0] == exports[1]
+    assert exports[0] != exports[2]
+
+
 def test_size_is_about_what_was_asked() -> None:
     for size in (2_000, 20_000):
         assert 0.9 * size <= demo.generate(size).num_rows <= 1.1 * size

@@ -230,6 +230,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "x",
     "reddit",
     "fourcat",
+    "facebook",
 )
 
 _registry: dict[str, Source] | None = None

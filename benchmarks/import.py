@@ -1,12 +1,13 @@
 """Import speed and memory: lien's pipeline against DuckDB's own raw read of the same file.
 
-    python benchmarks/import.py [--sizes 250000,1000000]
+    python benchmarks/import.py [--size 1000000 | --sizes 250000,1000000]
 
-For each size, builds the demo community, writes it as a generic CSV and as lien's JSON Lines
-export, then, for each file, in a fresh child process: DuckDB's `read_csv`/`read_json` into a
-table (the baseline), then `lien import` into a new workspace. Prints messages per second, the
-ratio to the baseline, and the peak memory of a child that only runs the import (so that the
-figure shows whether memory grows with the file).
+For each size (by default a quarter of --size, then --size), builds the demo community, writes
+it as a generic CSV and as lien's JSON Lines export, then, for each file, in a fresh child
+process: DuckDB's `read_csv`/`read_json` into a table (the baseline), then `lien import` into a
+new workspace (language and tone annotation included, as users get it). Prints messages per
+second, the ratio to the baseline, and the peak memory of a child that only runs the import, so
+that the two sizes show whether memory grows with the file.
 """
 
 from __future__ import annotations
@@ -75,14 +76,20 @@ def make_files(size: int, workdir: Path) -> dict[str, Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="250000,1000000")
-    parser.add_argument("--child", nargs=4)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=1_000_000,
+        help="largest file, in messages; a file a quarter that size runs first (default 1000000)",
+    )
+    parser.add_argument("--sizes", help="comma-separated sizes instead (e.g. 250000,4000000)")
+    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    sizes = [int(s) for s in args.sizes.split(",")]
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.size // 4, args.size]
     print(
         f"{'file':<24}{'messages':>10}{'lien msg/s':>12}{'DuckDB msg/s':>14}{'ratio':>8}"
         f"{'peak MB':>10}"

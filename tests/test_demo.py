@@ -152,3 +152,13 @@ def test_lien_demo_command(tmp_path: Path) -> None:
         assert ws.timezone == "Europe/Paris" and ws.lang == "fr"
         assert ws.con.execute("SELECT count(*) FROM messages").fetchone()[0] > 1_000
     assert not list((tmp_path / "d").glob("*.csv"))  # the generated CSV is not left behind
+    assert (tmp_path / "d" / "report.html").is_file()
+    assert f"report: {tmp_path / 'd' / 'report.html'}" in result.output.replace("\n", "")
+
+
+def test_lien_demo_without_report(tmp_path: Path) -> None:
+    args = ["demo", "--size", "500", "--out", str(tmp_path), "--no-report", "--seed", "3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "lien-demo.duckdb").is_file()
+    assert not (tmp_path / "report.html").exists() and "report:" not in result.output

@@ -28,9 +28,17 @@ from ._common import console
 )
 @click.option("--seed", type=int, default=2020, show_default=True, help="Same seed, same demo.")
 @click.option("--keep-csv", is_flag=True, help="Keep the generated CSV beside the workspace.")
-def demo(size: int, out: Path, seed: int, keep_csv: bool) -> None:
+@click.option(
+    "--report/--no-report",
+    default=True,
+    show_default=True,
+    help="Also build the report (--no-report: only the workspace, e.g. for benchmarks).",
+)
+def demo(size: int, out: Path, seed: int, keep_csv: bool, report: bool) -> None:
     """Build the demo: an invented French tourism office and its community, 2019-2021."""
-    result = demo_mod.build(out, size, seed, progress=sys.stderr.isatty(), keep_csv=keep_csv)
+    result = demo_mod.build(
+        out, size, seed, progress=sys.stderr.isatty(), keep_csv=keep_csv, report=report
+    )
     console.print(f"[bold]{demo_mod.NAME}[/] (invented): {result.messages:,} messages")
     for platform, count in result.per_platform.items():
         console.print(f"  {platform}: {count:,}")

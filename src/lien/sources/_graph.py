@@ -39,6 +39,23 @@ def edge_of(page: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+_TOKEN = re.compile(r"((?:access_token|appsecret_proof)=)[^&#\s]*")
+
+
+def without_tokens(value: Any, depth: int = 0) -> Any:
+    """`value` with the access token cut out of every URL in it (paging URLs of embedded
+    edges carry it), so that stored payloads never hold a credential."""
+    if isinstance(value, str):
+        return _TOKEN.sub(r"\1[removed]", value) if "=" in value else value
+    if depth > 200:
+        return value
+    if isinstance(value, dict):
+        return {k: without_tokens(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_tokens(v, depth + 1) for v in value]
+    return value
+
+
 def is_error(doc: Any) -> bool:
     """A Graph API error body: {"error": {"message", "type", "code", "fbtrace_id"}}."""
     if not isinstance(doc, dict) or not isinstance(doc.get("error"), dict):
@@ -101,4 +118,5 @@ __all__ = [
     "items_of",
     "sample_items",
     "sniff_documents",
+    "without_tokens",
 ]

@@ -28,6 +28,7 @@ from .._graph import (
     items_of,
     sample_items,
     sniff_documents,
+    without_tokens,
 )
 from .._jsondoc import count, describe, obj, required_time, text_or_none
 
@@ -180,7 +181,7 @@ def _walk(
     """Flatten a response object and the comments it embeds into pending records.
     `parent` = (id, is a comment) known from nesting; `post_id` = the post above."""
     if not isinstance(item, dict):
-        out.append(_Pending(location, item, {}, False))
+        out.append(_Pending(location, without_tokens(item), {}, False))
         return
     edge_name = edge[1] if edge else None
     comment = parent is not None or _is_comment(item, edge_name)
@@ -197,7 +198,7 @@ def _walk(
         if own_post and not post_id:
             hints["post_id"] = own_post
     where = f"{location} (id {ident[:120]})" if ident else location
-    out.append(_Pending(where, _without_nested_comments(item), hints, comment))
+    out.append(_Pending(where, without_tokens(_without_nested_comments(item)), hints, comment))
     nested = obj(item.get("comments")).get("data")
     if isinstance(nested, list) and ident and depth < 50:
         below_post = hints.get("post_id") if comment else ident
@@ -421,10 +422,14 @@ class FacebookGraph(Source):
         for prefix, doc in documents(path, ctx.display_name or path.name):
             where = prefix.rstrip(": ")
             if isinstance(doc, BadLine):
-                pending.append(_Pending(where, doc.text, {"bad": doc.reason}, False))
+                pending.append(
+                    _Pending(where, without_tokens(doc.text), {"bad": doc.reason}, False)
+                )
                 continue
             if is_error(doc):
-                pending.append(_Pending(where or "document", doc, {"error": True}, False))
+                pending.append(
+                    _Pending(where or "document", without_tokens(doc), {"error": True}, False)
+                )
                 continue
             items, edge = items_of(doc)
             for location, item in items:

@@ -231,6 +231,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "reddit",
     "fourcat",
     "facebook",
+    "instagram",
 )
 
 _registry: dict[str, Source] | None = None

@@ -232,6 +232,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "fourcat",
     "facebook",
     "instagram",
+    "meta_archive",
 )
 
 _registry: dict[str, Source] | None = None

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lien.errors import Reject, SourceError
 from lien.importer import import_file
 from lien.sources import ImportContext, Probe, RawRecord, detect, get
+from lien.sources.meta_archive import repair
 from lien.workspace import Workspace
 
 from ..conftest import DATA
@@ -116,6 +117,45 @@ def test_reparse_of_stored_records_gives_the_same_messages(ws: Workspace) -> Non
         assert again == direct
 
 
+def test_a_later_archive_adds_only_what_is_new(ws: Workspace) -> None:
+    first = import_file(ws, "first", DATA / "meta_archive/facebook_comments.json")
+    later = import_file(ws, "later", DATA / "meta_archive/facebook_comments_later.json")
+    assert first.stored == 6
+    # The later archive repeats two comments of the first and adds one.
+    assert (later.read, later.stored, later.updated, later.duplicates) == (3, 1, 0, 2)
+    texts = ws.con.execute("SELECT text FROM messages WHERE platform = 'facebook'").fetchall()
+    assert ("Vivement l'été prochain ☀️",) in texts and len(texts) == 7
+
+
+def test_archive_comments_are_orphans_never_posts(ws: Workspace) -> None:
+    import_file(ws, "c", DATA / "meta_archive/instagram_comments.json")
+    rows = ws.con.execute("SELECT id, parent_id, root_id FROM messages").fetchall()
+    assert rows and all(parent == f"dyi-unknown-parent:{i}" for i, parent, _ in rows)
+    assert all(root is None for _, _, root in rows)
+
+
+@pytest.mark.parametrize(
+    ("archived", "expected"),
+    [
+        ("Am\u00c3\u00a9lie", "Amélie"),
+        ("\u00f0\u009f\u0098\u008d", "😍"),
+        ("\u00d9\u0085\u00d8\u00b1\u00d8\u00ad\u00d8\u00a8\u00d8\u00a7", "مرحبا"),
+        ("plain ascii", "plain ascii"),
+        ("café", "café"),  # already right: \xe9 alone is not UTF-8, kept
+        ("Prix en €", "Prix en €"),  # beyond Latin-1: cannot be mojibake, kept
+        ("Ã", "Ã"),  # a lone lead byte does not decode: kept
+    ],
+)
+def test_repair_undoes_double_encoding_only(archived: str, expected: str) -> None:
+    assert repair(archived) == expected
+
+
+@given(st.text())
+def test_repair_inverts_the_archive_encoding(text: str) -> None:
+    """Whatever the text, the archive's encoding (UTF-8 bytes read as Latin-1) is undone."""
+    assert repair(text.encode("utf-8").decode("latin-1")) == text
+
+
 # -- fuzzing ---------------------------------------------------------------------------------
 
 json_values = st.recursive(
@@ -133,6 +173,7 @@ SEEDS: dict[str, list[Path]] = {
         DATA / "facebook/thread_stream_b.json",
     ],
     "instagram": [DATA / "instagram/media_edge.json", DATA / "instagram/comments_page_a.json"],
+    "meta_archive": sorted((DATA / "meta_archive").glob("*.json")),
 }
 KEYS = [
     "id", "data", "paging", "next", "comments", "replies", "parent", "parent_id", "from",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,10 @@ from ._common import console, db_option, open_ws
 def _help(cls: type[ApiFetcher]) -> str:
     lines = [f"Fetch {cls.title}: posts, comments and replies of one account."]
     if cls.access:
-        lines += ["", "Access needed:", ""] + [f"- {line}" for line in cls.access]
+        # Wrapped here, behind "\b", so that click keeps one list item per line.
+        lines += ["", "Access needed:", "", "\b"] + [
+            textwrap.fill(f"- {line}", width=76, subsequent_indent="  ") for line in cls.access
+        ]
     if cls.token_env:
         needed = "required" if cls.token_required else "optional"
         lines += ["", f"Token: environment variable {cls.token_env} ({needed})."]

@@ -441,3 +441,14 @@ def test_fetched_sample_pages_map_like_the_imported_files(
     finally:
         fetched.close()
         imported.close()
+
+
+def test_an_instance_ignoring_min_id_does_not_page_forever(
+    ws: Workspace, server: ReplayServer
+) -> None:
+    server.add("/api/v1/accounts/lookup", OFFICE, query={"acct": "office"})
+    server.add(STATUSES_PATH, page(server, P2, after="0"))  # whatever min_id asks
+    server.add(f"/api/v1/statuses/{P2['id']}/context", context([], [C1]))
+    run_fetch(ws, fetcher(server), request())
+    assert [r.path for r in server.requests].count(STATUSES_PATH) == 2
+    assert set(messages(ws)) == {P2["id"], C1["id"]}

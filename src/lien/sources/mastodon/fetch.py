@@ -277,7 +277,9 @@ class _Run:
                 return
             statuses.sort(key=lambda s: _id_key(str(s["id"])))
             newest = link_cursor(response, "prev", "min_id") or str(statuses[-1]["id"])
-            st["min_id"] = max(newest, cursor, key=_id_key)
+            if _id_key(newest) <= _id_key(cursor):
+                return  # an instance ignoring min_id would page forever
+            st["min_id"] = newest
             kept = [s for s in statuses if self._wanted(s)]
             for s in kept:
                 self._plan(s)
@@ -400,7 +402,9 @@ class _Run:
                 return
             notes.sort(key=lambda n: _id_key(str(n["id"])))
             newest = link_cursor(response, "prev", "min_id") or str(notes[-1]["id"])
-            st["mentions_min_id"] = max(newest, cursor, key=_id_key)
+            if _id_key(newest) <= _id_key(cursor):
+                return
+            st["mentions_min_id"] = newest
             starts = [
                 n["status"]
                 for n in notes

@@ -183,6 +183,20 @@ def _pick(rng: np.random.Generator, templates: tuple[str, ...], n: int) -> pa.Ar
     return pc.take(texts, pa.array(rng.integers(0, len(texts), n)))
 
 
+def _pick_among(
+    rng: np.random.Generator, kinds: tuple[tuple[str, ...], ...], kind: np.ndarray
+) -> pa.Array:
+    """One text per row from the templates of its kind (`kind[i]` indexes `kinds`).
+
+    One take from all templates at once: building a full column per kind and choosing
+    between them would hold several copies of the column at 10 million messages."""
+    texts = [_texts(templates) for templates in kinds]
+    sizes = np.array([len(t) for t in texts])
+    offsets = np.r_[0, np.cumsum(sizes)[:-1]]
+    index = offsets[kind] + (rng.random(len(kind)) * sizes[kind]).astype(np.int64)
+    return pc.take(pa.concat_arrays(texts), pa.array(index))
+
+
 def _day_weights(days: np.ndarray) -> np.ndarray:
     """How many newcomers arrive each day: summer waves, Christmas market, lockdowns."""
     as_dates = days.astype("datetime64[D]")
@@ -374,33 +388,18 @@ def generate(size: int = DEFAULT_SIZE, seed: int = 2020) -> pa.Table:
 
     # Texts.
     english = rng.random(n) < 0.08
-    texts = pc.if_else(
-        pa.array(question),
-        pc.if_else(pa.array(english), _pick(rng, QUESTIONS_EN, n), _pick(rng, QUESTIONS_FR, n)),
-        pc.if_else(
-            pa.array(complaint),
-            _pick(rng, COMPLAINTS_FR, n),
-            pc.if_else(
-                pa.array(is_reply),
-                pc.if_else(
-                    pa.array(question[np.maximum(target, 0)] & (rng.random(n) < 0.7)),
-                    _pick(rng, MEMBER_ANSWERS_FR, n),
-                    _pick(rng, MEMBER_CHAT_FR, n),
-                ),
-                _pick(rng, COMMENTS_FR, n),
-            ),
+    answers_question = question[np.maximum(target, 0)] & (rng.random(n) < 0.7)
+    texts = _pick_among(
+        rng,
+        (QUESTIONS_EN, QUESTIONS_FR, COMPLAINTS_FR, MEMBER_ANSWERS_FR, MEMBER_CHAT_FR, COMMENTS_FR),
+        np.select(
+            [question & english, question, complaint, is_reply & answers_question, is_reply],
+            [0, 1, 2, 3, 4],
+            5,
         ),
     )
-    post_texts = pc.if_else(
-        pa.array(pool_author >= 0),
-        _pick(rng, VISITOR_POSTS_FR, n_pool),
-        _pick(rng, POSTS_FR, n_pool),
-    )
-    ans_texts = pc.if_else(
-        pa.array(english[ans_rows]),
-        _pick(rng, ANSWERS_EN, len(ans_rows)),
-        _pick(rng, ANSWERS_FR, len(ans_rows)),
-    )
+    post_texts = _pick_among(rng, (VISITOR_POSTS_FR, POSTS_FR), (pool_author < 0).astype(np.int64))
+    ans_texts = _pick_among(rng, (ANSWERS_EN, ANSWERS_FR), (~english[ans_rows]).astype(np.int64))
 
     member_ids = np.arange(members) + 500_000_000
     first_names = np.array(FIRST)[np.arange(members) % len(FIRST)]

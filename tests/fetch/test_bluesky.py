@@ -182,6 +182,9 @@ def test_parse_actor_forms() -> None:
     assert parse_actor("@Tourisme-Lac.bsky.social") == HANDLE
     assert parse_actor(f"https://bsky.app/profile/{HANDLE}") == HANDLE
     assert parse_actor(OFFICE["did"]) == OFFICE["did"]
+    # `lien accounts add` looks handles up; a DID is already the author id.
+    assert BlueskyFetcher.needs_resolving(HANDLE)
+    assert not BlueskyFetcher.needs_resolving(OFFICE["did"])
     with pytest.raises(Exception, match="not an account"):
         parse_actor("tourisme lac")
 

@@ -165,6 +165,10 @@ def test_parse_account_forms() -> None:
     assert parse_account("@Office@Tourisme.example") == ("office", "tourisme.example")
     assert parse_account("office@tourisme.example") == ("office", "tourisme.example")
     assert parse_account("https://tourisme.example/@office") == ("office", "tourisme.example")
+    # `lien accounts add` looks up anything but the stored form itself.
+    assert not MastodonFetcher.needs_resolving("office@tourisme.example")
+    assert MastodonFetcher.needs_resolving("@office@tourisme.example")
+    assert MastodonFetcher.needs_resolving("Office@tourisme.example")
     with pytest.raises(Exception, match="not an account address"):
         parse_account("office")
 
@@ -342,15 +346,18 @@ def test_mentions_with_the_accounts_own_token(tmp_path: Path, server: ReplayServ
     server.add("/api/v1/accounts/verify_credentials", {**OFFICE, "acct": "Office"})
     N1 = status("2024-05-05T10:00:00", DAVE, "Merci @Office pour le plan des pistes !")
     N2 = status("2024-05-05T11:00:00", CAROL, "Bravo @Office", P2["id"])  # inside a thread
+    DM = {**status("2024-05-05T13:00:00", BOB, "@Office mon numéro : 06…"), "visibility": "direct"}
+    HIDDEN = {**status("2024-05-05T12:30:00", BOB, "Entre nous", N1["id"]), "visibility": "private"}
     R1 = status("2024-05-05T12:00:00", ALICE, "Moi aussi", N1["id"])
     notes = [
         {"id": "31", "type": "mention", "created_at": "x", "account": DAVE, "status": N1},
         {"id": "32", "type": "mention", "created_at": "x", "account": CAROL, "status": N2},
         {"id": "33", "type": "favourite", "created_at": "x", "account": BOB, "status": P1},
+        {"id": "34", "type": "mention", "created_at": "x", "account": BOB, "status": DM},
     ]
     server.add("/api/v1/notifications", notes[::-1], query={"min_id": "0"})
-    server.add("/api/v1/notifications", [], query={"min_id": "33"})
-    server.add(f"/api/v1/statuses/{N1['id']}/context", context([], [R1]))
+    server.add("/api/v1/notifications", [], query={"min_id": "34"})
+    server.add(f"/api/v1/statuses/{N1['id']}/context", context([], [R1, HIDDEN]))
     db = tmp_path / "ws.duckdb"
     Workspace.create(db).close()
     with Workspace.open(db) as ws:
@@ -359,6 +366,9 @@ def test_mentions_with_the_accounts_own_token(tmp_path: Path, server: ReplayServ
     assert got[N1["id"]][2] == "dave@rando.example"
     assert got[R1["id"]][:2] == (N1["id"], N1["id"])
     assert N2["id"] not in got  # a mention inside another thread does not start one
+    # Direct messages and followers-only replies, visible to the token, are not kept.
+    assert DM["id"] not in got and HIDDEN["id"] not in got
+    assert not any(DM["id"] in r.path for r in server.requests)
     assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in server.requests)
     assert all(TOKEN not in r.url for r in server.requests)
     assert TOKEN.encode() not in db.read_bytes()

@@ -12,7 +12,8 @@ What is read, in this order, each response stored as a page with its checkpoint:
 3. `mentions` (only with a token of the account itself): notifications of type `mention`
    whose status starts a thread, and that thread's context.
 
-Records are the API's Status entities, with the hints the file reader gives (the thread root
+Only public and unlisted statuses are kept (a token also sees followers-only posts and direct
+messages). Records are the API's Status entities, with the hints the file reader gives (the thread root
 inside one response), so `lien reparse` maps them exactly like an imported file.
 """
 
@@ -290,7 +291,7 @@ class _Run:
     def _wanted(self, status: dict[str, Any]) -> bool:
         since = self.request.since
         created = utc_time(status.get("created_at"))
-        return since is None or created is None or created >= since
+        return _public(status) and (since is None or created is None or created >= since)
 
     def _plan(self, status: dict[str, Any]) -> None:
         """Queue what this status needs read: its thread, unless already read in this run."""
@@ -349,6 +350,7 @@ class _Run:
                 (f"{label} {key}[{i}]", s)
                 for key in ("ancestors", "descendants")
                 for i, s in enumerate(context.get(key) or [])
+                if _public(s)
             ]
             yield self._page(_records(entries, [list(range(len(entries)))]), label)
 
@@ -418,6 +420,13 @@ class _Run:
             entries = [(f"mentions after {cursor} item {i + 1}", s) for i, s in enumerate(starts)]
             yield self._page(_records(entries, []), f"mentions after {cursor}")
             yield from self._contexts()
+
+
+def _public(status: Any) -> bool:
+    """Only what anyone can read is kept: a token can also see followers-only posts and
+    direct messages, which are not the destination's to analyse."""
+    visibility = status.get("visibility") if isinstance(status, dict) else None
+    return visibility in (None, "public", "unlisted")
 
 
 def _list(response: Response, path: str) -> list[Any]:

@@ -156,6 +156,9 @@ class Workspace:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
+            # A reader may have changed the session time zone inside the failed transaction
+            # and could not set it back there.
+            self.con.execute("SET TimeZone = 'UTC'")
             raise
         self.con.execute("COMMIT")
 

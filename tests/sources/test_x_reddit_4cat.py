@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lien.importer import import_file, reparse
@@ -257,6 +257,7 @@ def test_bulk_readers_only_reject_or_fail_cleanly_on_mutated_lines(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(raw=st.binary(min_size=1, max_size=300) | st.text(min_size=1, max_size=300).map(str.encode))
+@example(raw=b"\n\r")  # stray carriage returns once made DuckDB's line reader give up
 def test_bulk_readers_only_reject_or_fail_cleanly_on_random_bytes(
     source: str, raw: bytes, tmp_path: Path, fuzz_ws: Workspace
 ) -> None:

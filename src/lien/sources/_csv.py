@@ -13,7 +13,7 @@ import io
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,8 +152,13 @@ def session_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> Iterator[
     con.execute(f"SET TimeZone = '{timezone}'")
     try:
         yield
-    finally:
-        con.execute(f"SET TimeZone = '{before}'")
+    except BaseException:
+        # In an aborted transaction DuckDB refuses the SET, which would hide the real error;
+        # the workspace sets UTC back when it rolls back.
+        with suppress(duckdb.Error):
+            con.execute(f"SET TimeZone = '{before}'")
+        raise
+    con.execute(f"SET TimeZone = '{before}'")
 
 
 def parse_time_sql(expr: str) -> str:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 # JSON escapes control characters, so \x01 never occurs in a valid line: splitting on it
 # yields whole lines. Lines of a twarc2 page hold a whole API response, hence the large limit.
+# strict_mode off: DuckDB's strict parser gives up on stray carriage returns (a lone \r
+# between lines) instead of yielding lines that become rejects.
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
@@ -16,7 +18,7 @@ def lines_sql() -> str:
     return f"""
         SELECT row_number() OVER () AS _line, line
         FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x01',
-                      quote = '', escape = '', auto_detect = false,
+                      quote = '', escape = '', auto_detect = false, strict_mode = false,
                       max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})
     """
 

@@ -3,7 +3,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SPARK_STAMP := $(VENV)/.installed-spark
+SPARK_STAMP := $(VENV)/.installed-test-extras
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -11,9 +11,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The cross-engine tests need Spark (a large download): `make test` installs it, `make demo` not.
+# The cross-engine tests need Spark, the tone model backend's tests torch and transformers (large
+# downloads): `make test` installs them, `make demo` not. torch 2.13.0 is pinned because its CPU
+# build lies on the CI machines' disk; elsewhere pip downloads it from PyPI.
 $(SPARK_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	$(BIN)/pip install --quiet -e '.[dev,spark,models]' 'torch==2.13.0'
 	touch $(SPARK_STAMP)
 
 .PHONY: venv demo test lint docs check-docs bench clean

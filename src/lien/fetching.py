@@ -35,6 +35,9 @@ class Page:
     records: list[RawRecord]
     label: str  # for people and the imports table: "mastodon @office@mastodon.social statuses p3"
     state: dict[str, Any]
+    # Something the user must know once the fetch ends ("quota budget reached: run again
+    # tomorrow"), shown by `lien fetch` after the summary.
+    note: str | None = None
 
 
 @dataclass
@@ -70,6 +73,7 @@ class FetchSummary:
     duplicates: int = 0
     rejected: int = 0
     results: list[ImportResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def add(self, result: ImportResult) -> None:
         self.pages += 1
@@ -131,6 +135,8 @@ def run_fetch(
         if result.status == "failed":
             raise LienError(result.error or f"{page.label}: could not be stored")
         summary.add(result)
+        if page.note:
+            summary.notes.append(page.note)
         if on_page is not None:
             on_page(summary)
     from .text.annotate import after_import

@@ -432,7 +432,10 @@ def import_records(
     ).hexdigest()
 
     def stage(con: duckdb.DuckDBPyConnection) -> None:
-        stage_records(con, source, ((r, None) for r in listed), ctx)
+        if source.bulk:
+            _stage_bulk_records(con, source, listed, ctx)
+        else:
+            stage_records(con, source, ((r, None) for r in listed), ctx)
 
     return _run_import(
         ws,
@@ -445,6 +448,20 @@ def import_records(
         _options_json(source, options, ws.timezone),
         before_commit=before_commit,
     )
+
+
+def _stage_bulk_records(
+    con: duckdb.DuckDBPyConnection, source: Source, records: list[RawRecord], ctx: ImportContext
+) -> None:
+    """A source normalised in DuckDB reads files only: each record's payload (a whole API
+    response, as a fetcher got it) becomes one line of a JSON Lines file staged like an
+    imported one, so fetched pages and saved files map by the very same SQL."""
+    with tempfile.TemporaryDirectory(prefix="lien-page-") as folder:
+        path = Path(folder) / "page.jsonl"
+        with path.open("w", encoding="utf-8") as f:
+            for record in records:
+                f.write(json.dumps(record.payload, ensure_ascii=False) + "\n")
+        source.stage(con, path, ctx, STAGE)  # type: ignore[attr-defined]
 
 
 def _run_import(

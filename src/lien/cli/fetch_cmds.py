@@ -110,6 +110,8 @@ def _run(platform: str, request: FetchRequest, base_url: str | None, db: Path | 
         else:
             summary = fetch(ws, platform, request, base_url, on_estimate=console.print)
     console.print(summary.summary() + f" in {(datetime.now() - started).total_seconds():.0f} s")
+    for note in summary.notes:
+        console.print(note)
     if summary.rejected:
         console.print("rejected records are kept with their reason: `lien info` lists them")
 

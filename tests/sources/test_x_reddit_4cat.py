@@ -123,6 +123,31 @@ def test_reparse_reproduces_every_message_and_reject(samples: Path, ws: Workspac
     assert snapshot() == before
 
 
+LATIN1_LINES = {
+    "x": b'{"id": "20", "text": "a", "author_id": "1", "conversation_id": "20"}',
+    "reddit": b'{"id": "c2", "body": "a", "link_id": "t3_p", "parent_id": "t3_p", '
+    b'"subreddit": "s", "created_utc": 1700000000}',
+    "4cat": b'{"id": "7", "thread_id": "7", "body": "a", "author": "u", '
+    b'"timestamp": "2024-01-10 09:00:00"}',
+}
+
+
+@pytest.mark.parametrize("source", sorted(LATIN1_LINES))
+def test_bulk_line_that_is_not_utf8_fails_the_file_naming_the_line(
+    ws: Workspace, tmp_path: Path, source: str
+) -> None:
+    good = LATIN1_LINES[source]
+    path = tmp_path / "dump.jsonl"
+    # Line 3 holds "é" in Latin-1 (one byte 0xE9), not in UTF-8.
+    path.write_bytes(good + b"\n" + good + b"\n" + good.replace(b'"a"', b'"caf\xe9"') + b"\n")
+    result = import_file(ws, path.name, path, source_name=source)
+    assert result.status == "failed"
+    assert result.error is not None
+    assert "dump.jsonl: not UTF-8 text (line 3)" in result.error
+    assert "\n" not in result.error
+    assert ws.con.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+
+
 # -- fuzzing ---------------------------------------------------------------------------------
 
 json_values = st.recursive(

@@ -22,7 +22,7 @@ import duckdb
 from .. import BulkSource, ImportContext, Probe
 from .._csv import csv_errors, read_csv_sql, session_timezone, utf8_layout
 from .._jsonl import lines_params, lines_sql
-from .._utf8 import require_utf8
+from .._utf8 import utf8_reader_errors
 from ._sql import insert_mapped
 
 CORE = {"id", "thread_id", "timestamp", "body", "author"}
@@ -110,13 +110,13 @@ class FourCatExports(BulkSource):
             if Probe(path, display).csv_header is not None:
                 self._stage_csv(con, path, display, table, platform)
             else:
-                require_utf8(path, display)
                 items = f"""
                     SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
                            NULL::BIGINT AS _raw_id
-                    FROM ({lines_sql()}) WHERE line IS NOT NULL AND trim(line) <> ''
+                    FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
                 """
-                insert_mapped(con, table, items, lines_params(path), platform, csv_header=None)
+                with utf8_reader_errors(display):
+                    insert_mapped(con, table, items, lines_params(path), platform, csv_header=None)
 
     def _stage_csv(
         self, con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str, platform: str

@@ -29,7 +29,7 @@ from ...errors import SourceError
 from .. import BulkSource, ImportContext, Probe
 from .._csv import session_timezone
 from .._jsonl import lines_params, lines_sql
-from .._utf8 import require_utf8
+from .._utf8 import not_utf8_error, utf8_reader_errors
 from ._sql import insert_mapped
 
 PLATFORM = "reddit"
@@ -134,13 +134,12 @@ class RedditFiles(BulkSource):
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
         display = ctx.display_name or path.name
-        require_utf8(path, display)
         document = _document(path, display)
         if document is None:
             items = f"""
                 SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
                        NULL::VARCHAR AS _hints
-                FROM ({lines_sql()}) WHERE line IS NOT NULL AND trim(line) <> ''
+                FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
             """
             params: list[object] = lines_params(path)
         else:
@@ -154,7 +153,7 @@ class RedditFiles(BulkSource):
             con.register("_reddit_walk", pa.table(table_rows, schema=_ITEMS))
             items, params = "SELECT * FROM _reddit_walk", []
         try:
-            with session_timezone(con, "UTC"):
+            with session_timezone(con, "UTC"), utf8_reader_errors(display):
                 insert_mapped(con, table, items, params, named=True)
         finally:
             if document is not None:
@@ -191,7 +190,9 @@ def _document(path: Path, display: str) -> Any:
         return None
     try:
         return json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-    except (ValueError, UnicodeDecodeError):
+    except UnicodeDecodeError:
+        raise not_utf8_error(display) from None
+    except ValueError:
         raise SourceError(
             f"{display}: not valid JSON; the file may be truncated or damaged"
         ) from None

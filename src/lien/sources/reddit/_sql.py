@@ -73,11 +73,16 @@ def _rules_case(part: str) -> str:
 
 
 def _unescape(expr: str) -> str:
-    return f"replace(replace(replace({expr}, '&lt;', '<'), '&gt;', '>'), '&amp;', '&')"
+    # Most texts hold no `&`: testing for it first spares three copies of every text.
+    replaced = f"replace(replace(replace({expr}, '&lt;', '<'), '&gt;', '>'), '&amp;', '&')"
+    return f"CASE WHEN contains({expr}, '&') THEN {replaced} ELSE {expr} END"
 
 
 def _unix(expr: str) -> str:
-    return f"TRY(to_timestamp(TRY_CAST({expr} AS DOUBLE)) AT TIME ZONE 'UTC')"
+    # Microseconds since the epoch straight into a (UTC) TIMESTAMP: several times faster than
+    # to_timestamp(), whose TIMESTAMPTZ needs a time-zone conversion per row.
+    micros = f"TRY_CAST(TRY_CAST({expr} AS DOUBLE) * 1000000 AS BIGINT)"
+    return f"TRY(make_timestamp({micros}))"
 
 
 def insert_mapped(

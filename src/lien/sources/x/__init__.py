@@ -28,7 +28,7 @@ from ...errors import SourceError
 from .. import HEAD_BYTES, BulkSource, ImportContext, Probe
 from .._csv import session_timezone
 from .._jsonl import lines_params, lines_sql
-from .._utf8 import require_utf8
+from .._utf8 import utf8_reader_errors
 from ._sql import insert_included_parents, insert_mapped, prepare_units
 
 PLATFORM = "x"
@@ -175,11 +175,14 @@ class XFiles(BulkSource):
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
         display = ctx.display_name or path.name
-        require_utf8(path, display)
+        with utf8_reader_errors(display):
+            self._stage(con, path, display, table)
+
+    def _stage(self, con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> None:
         if _is_json_lines(path):
             units = f"""
                 SELECT _line AS _unit, 'line ' || _line AS _uloc, line AS u
-                FROM ({lines_sql()}) WHERE line IS NOT NULL AND trim(line) <> ''
+                FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
             """
             params: list[object] = lines_params(path)
         else:

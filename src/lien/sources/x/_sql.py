@@ -16,7 +16,12 @@ import duckdb
 UNIT_SHIFT = 2**33
 OWN = 2**32
 
-UNIT = '{"data": "JSON", "includes": {"users": ["JSON"], "tweets": ["JSON"]}, "statuses": ["JSON"]}'
+# `data` is parsed as a list of tweets (a page) in the same pass; a lone tweet object there (a
+# filtered-stream line) comes out NULL and is read by a second, rarer parse (ONE_DATA).
+UNIT = (
+    '{"data": ["JSON"], "includes": {"users": ["JSON"], "tweets": ["JSON"]}, "statuses": ["JSON"]}'
+)
+ONE_DATA = '{"data": "JSON"}'
 USER = '{"id": "VARCHAR", "username": "VARCHAR", "name": "VARCHAR"}'
 _METRICS = (
     '{"like_count": "VARCHAR", "reply_count": "VARCHAR", "retweet_count": "VARCHAR", '
@@ -61,21 +66,27 @@ def prepare_units(
                    CASE WHEN left(ltrim(u), 1) = '{{' THEN TRY(from_json(u, '{UNIT}')) END AS p
             FROM src
         ),
+        one AS (
+            SELECT parsed.*,
+                CASE WHEN p.data IS NULL AND contains(u, '"data"')
+                     THEN TRY(from_json(u, '{ONE_DATA}')).data END AS _one
+            FROM parsed
+        ),
         listed AS (
             SELECT _unit, _uloc, u, p,
                 CASE
                     WHEN _first = '[' THEN TRY(from_json(u, '["JSON"]'))
-                    WHEN left(p.data, 1) = '[' THEN TRY(from_json(p.data, '["JSON"]'))
-                    WHEN left(p.data, 1) = '{{' THEN [p.data]
+                    WHEN p.data IS NOT NULL THEN p.data
+                    WHEN left(_one, 1) = '{{' THEN [_one]
                     ELSE p.statuses
                 END AS tweets,
                 CASE
                     WHEN _first = '[' THEN 'item'
-                    WHEN left(p.data, 1) = '[' THEN 'data'
-                    WHEN left(p.data, 1) = '{{' THEN 'data.'
+                    WHEN p.data IS NOT NULL THEN 'data'
+                    WHEN left(_one, 1) = '{{' THEN 'data.'
                     ELSE 'statuses'
                 END AS label
-            FROM parsed
+            FROM one
         )
         SELECT _unit, _uloc, label, tweets, p.includes.users AS users,
                p.includes.tweets AS included,

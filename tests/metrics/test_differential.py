@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ..reference.metrics_ref import NETWORK_KEYS, PERIOD_KEYS, label, period_start
+from ..reference.metrics_ref import NETWORK_KEYS, PERIOD_KEYS
 from .random_communities import Community, build_workspace, communities, windows
 
 compute_mod = pytest.importorskip("lien.metrics.compute")
@@ -75,40 +74,6 @@ def differences(theirs: dict[str, Any], ours: dict[str, Any]) -> list[str]:
     return out
 
 
-# -- confirmed bugs of lien.metrics, each pinned by a strict xfail below ------------------
-# While they stand, the random tests step around them (KNOWN_BUGS); when a fix lands, the xfail
-# turns into an XPASS failure: delete the test's marker and the matching workaround here.
-
-
-def _tie_hides_dialogue(community: Community, kwargs: dict[str, Any]) -> set[str]:
-    """Periods holding a comment thread in which two different authors wrote in the same
-    second (test_equal_times_do_not_hide_a_back_and_forth)."""
-    tz = ZoneInfo(community.timezone)
-    kind = kwargs.get("period", "month")
-    chosen = kwargs.get("platforms")
-    msgs = [m for m in community.messages if chosen is None or m["platform"] in chosen]
-    by_key = {(m["platform"], m["id"]): m for m in msgs}
-    periods = set()
-    for c in msgs:
-        p = by_key.get((c["platform"], c["parent_id"]))
-        if p is None or p["parent_id"] is not None:
-            continue  # not a comment
-        thread, todo = [c], [c]
-        while todo:
-            x = todo.pop()
-            kids = [m for m in msgs if m["platform"] == x["platform"] and m["parent_id"] == x["id"]]
-            thread += kids
-            todo += kids
-        stamps: dict[datetime, set[str]] = {}
-        for m in thread:
-            if m["author_id"] is not None:
-                stamps.setdefault(m["created_at"], set()).add(m["author_id"])
-        if any(len(authors) > 1 for authors in stamps.values()):
-            day = c["created_at"].replace(tzinfo=UTC).astimezone(tz).date()
-            periods.add(label(period_start(day, kind), kind))
-    return periods
-
-
 def check(community: Community, **kwargs: Any) -> None:
     ours = community.reference(**kwargs)
     with tempfile.TemporaryDirectory() as tmp:
@@ -117,11 +82,6 @@ def check(community: Community, **kwargs: Any) -> None:
             theirs = compute_mod.compute(ws, **kwargs)
         finally:
             ws.close()
-    for row in theirs["periods"]:
-        if row.get("period") in _tie_hides_dialogue(community, kwargs):
-            row["dialogue_rate"] = next(
-                p["dialogue_rate"] for p in ours["periods"] if p["period"] == row["period"]
-            )
     diff = differences(theirs, ours)
     assert not diff, "\n".join([*diff, f"compute({kwargs})", community.as_code()])
 
@@ -174,11 +134,6 @@ def test_empty_and_inverted_windows_agree(since: date | None, until: date | None
         check(community, since=since, until=until)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lien.metrics bug: dialogue_rate misses m1 -> m2 -> m1 when m2 and m1 reply in the "
-    "same second (METRICS.md: X writes, then Y, then X again; true under any order of ties)",
-)
 def test_equal_times_do_not_hide_a_back_and_forth() -> None:
     community = Community(
         [
@@ -217,12 +172,6 @@ def test_ties_without_any_member_do_not_crash() -> None:
             ws.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lien.metrics bug: with a window starting inside a period, active_members and "
-    "new_members count members whose only message of the period is before `since` (2 active "
-    "members for 1 member message); only new/returning/retention look beyond the window",
-)
 def test_a_window_inside_a_period_counts_only_its_active_members() -> None:
     community = Community(
         [

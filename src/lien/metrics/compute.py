@@ -61,9 +61,16 @@ def compute(
     until: date | str | None = None,
     platforms: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Every metric of METRICS.md for the workspace, as the `lien.metrics/1` document."""
+    """Every metric of METRICS.md for the workspace, as the `lien.metrics/1` document.
+
+    Annotations (language, tone) are brought up to date first when the workspace is
+    writable; on a read-only one the tone keys cover the annotated messages and
+    `not_annotated` says how many messages with text are not (yet) annotated."""
+    from ..text.annotate import bring_up_to_date
+
+    not_annotated = bring_up_to_date(ws)
     messages, accounts = workspace_tables(ws)
-    return compute_tables(
+    document = compute_tables(
         messages,
         accounts,
         Settings.of(ws),
@@ -73,6 +80,8 @@ def compute(
         platforms=platforms,
         annotations=annotations_table(ws),
     )
+    document["not_annotated"] = not_annotated
+    return document
 
 
 def compute_tables(
@@ -121,7 +130,7 @@ def compute_tables(
     try:
         _listening(views, window, rows)
         _conversing(views, window, rows)
-        _belonging(views, starts, period, rows)
+        _belonging(views, window, starts, period, rows)
         if annotations is not None:
             from ..text.metrics import tone_keys
 
@@ -237,34 +246,40 @@ def _conversing(views: Views, window: Window, rows: dict[date, dict[str, Any]]) 
 
 
 def _belonging(
-    views: Views, starts: list[date], period: PeriodKind, rows: dict[date, dict[str, Any]]
+    views: Views,
+    window: Window,
+    starts: list[date],
+    period: PeriodKind,
+    rows: dict[date, dict[str, Any]],
 ) -> None:
-    a = views.activity
+    """Active members are those with a message of the period inside the window; whether they
+    are new, returning or retained looks at their whole history (METRICS.md), so a window
+    starting inside a period counts only its own messages there but still knows who came before.
+    """
+    a = views.activity(window)
     member = ["platform", "author_id"]
     first = a.group_by(member).aggregate(first_start=a.period_start.min())
     a = a.join(first, member)
+    in_window = a.in_window > 0
     active = _by_period(
         a,
-        active=a.count(),
-        new=(a.period_start == a.first_start).sum(),
+        active_all=a.count(),
+        active=in_window.sum(),
+        new=(in_window & (a.period_start == a.first_start)).sum(),
     )
-    # Retention: members of each period found again in the next one.
-    following = a.select(
-        "platform",
-        "author_id",
-        period_start=a.period_start,
-    )
+    # Retention: members active in a period (whole history) found again, in the window, in
+    # the next one.
+    now = a.filter(in_window).select("platform", "author_id", "period_start")
     shifted = a.select(
         "platform",
         "author_id",
-        prev_start=a.period_start,
         period_start=(
             a.period_start + ibis.interval(months=1)
             if period == "month"
             else a.period_start + ibis.interval(days=7)
         ),
     )
-    kept = following.join(shifted, [*member, "period_start"])
+    kept = now.join(shifted, [*member, "period_start"])
     stayed = _by_period(kept, stayed=kept.count())
     previous = {s: timebase.previous_start(s, period) for s in starts}
     for start, row in rows.items():
@@ -274,7 +289,7 @@ def _belonging(
         row["active_members"] = count
         row["new_members"] = new
         row["returning_members"] = count - new
-        before = int(active.get(previous[start], {}).get("active") or 0)
+        before = int(active.get(previous[start], {}).get("active_all") or 0)
         row["retention"] = _rate(stayed.get(start, {}).get("stayed") or 0, before)
 
 

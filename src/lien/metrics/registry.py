@@ -243,8 +243,10 @@ METRICS: tuple[Metric, ...] = (
         "rate",
         "conversing",
         "period",
-        "Share of comment threads with a back-and-forth (X, then Y, then X again).",
-        "Part des fils de commentaires où quelqu'un répond, puis l'autre revient (X, Y, X).",
+        "Share of comment threads with a back-and-forth: X writes, then another author, then X "
+        "again, at strictly increasing times (messages of the same second are simultaneous).",
+        "Part des fils de commentaires où quelqu'un répond, puis l'autre revient (X, Y, X), à "
+        "des instants strictement croissants (deux messages de la même seconde sont simultanés).",
     ),
     _m(
         "replies_per_comment",
@@ -263,8 +265,8 @@ METRICS: tuple[Metric, ...] = (
         "people",
         "belonging",
         "period",
-        "Distinct members with at least one message in the period.",
-        "Membres distincts ayant écrit au moins un message dans la période.",
+        "Distinct members with at least one message in the period (and in the window).",
+        "Membres distincts ayant écrit au moins un message dans la période (et dans la fenêtre).",
     ),
     _m(
         "new_members",

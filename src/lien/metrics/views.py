@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 
 from ..schema import PLATFORMS
 from . import timebase
-from .timebase import PeriodKind
+from .timebase import PeriodKind, Window
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -298,29 +298,27 @@ class Views:
             b.platform, b.id, b.author_id, b.created_at, "comment_id"
         )
         known = members.filter(members.author_id.notnull())
+        # A back-and-forth: X writes, then another author, then X again, at strictly
+        # increasing times (messages of the same second are simultaneous: no order among them
+        # makes or breaks a dialogue). For X it exists when some other author wrote strictly
+        # between X's first and last message. Counting, per message of X, the others' messages
+        # before it (`others_before`) and up to its second (`others_upto`), both grow with time:
+        # X has a dialogue when max(others_before) > min(others_upto).
         thread = [known.platform, known.comment_id]
-        by_time = ibis.window(group_by=thread, order_by=known.created_at)
-        same_time = ibis.window(group_by=[*thread, known.created_at])
+        own = [*thread, known.author_id]
+        before = ibis.rank().over(group_by=thread, order_by=known.created_at)  # 0-based
+        tied = known.id.count().over(group_by=[*thread, known.created_at])
+        own_before = ibis.rank().over(group_by=own, order_by=known.created_at)
+        own_tied = known.id.count().over(group_by=[*own, known.created_at])
         ranked = known.mutate(
-            before=ibis.rank().over(by_time),  # messages strictly earlier (rank is 0-based)
-            tied=known.id.count().over(same_time),
+            others_before=before - own_before,
+            others_upto=(before + tied) - (own_before + own_tied),
         )
-        ranked = ranked.mutate(upto=ranked.before + ranked.tied)
-        own = ibis.window(
-            group_by=[ranked.platform, ranked.comment_id, ranked.author_id],
-            order_by=[ranked.created_at, ranked.id],
+        per_author = ranked.group_by(["platform", "comment_id", "author_id"]).aggregate(
+            dialogue=lambda t: t.others_before.max() > t.others_upto.min()
         )
-        ranked = ranked.mutate(prev_upto=ranked.upto.lag().over(own))
-        # X wrote at t1 then again at t3: another author wrote in between when more messages
-        # precede t3 than were written up to t1.
-        back_and_forth = (
-            ranked.mutate(
-                between=ibis.ifelse(
-                    ranked.prev_upto.notnull() & (ranked.before > ranked.prev_upto), 1, 0
-                )
-            )
-            .group_by(["platform", "comment_id"])
-            .aggregate(dialogue=lambda t: t.between.max())
+        back_and_forth = per_author.group_by(["platform", "comment_id"]).aggregate(
+            dialogue=lambda t: t.dialogue.cast("int8").max()
         )
         sizes = members.group_by(["platform", "comment_id"]).aggregate(
             descendants=lambda t: t.count() - 1
@@ -339,11 +337,17 @@ class Views:
             dialogue=out.dialogue.fill_null(0) == 1,
         )
 
-    @cached_property
-    def activity(self) -> ir.Table:
-        """Member × period, over the whole history given."""
+    def activity(self, window: Window | None = None) -> ir.Table:
+        """Member × period over the whole history given: messages, and those inside `window`."""
         b = self.base
         members = b.filter(b.role == "member")
+        if window is None:
+            inside: ir.BooleanValue = ibis.literal(True)
+        else:
+            inside = (b.created_at >= ibis.literal(window.since_utc)) & (
+                b.created_at < ibis.literal(window.until_utc)
+            )
+        members = members.mutate(_inside=ibis.ifelse(inside, 1, 0))
         return members.group_by(["platform", "author_id", "period_start"]).aggregate(
-            messages=lambda t: t.count()
+            messages=lambda t: t.count(), in_window=lambda t: t._inside.sum()
         )

@@ -127,15 +127,24 @@ def insert_mapped(
         + ", ".join(_blank(f"v.{f}") for f in ("comment_url", "url", "post_url", "thread_url"))
         + ")"
     )
-    host = f"lower(regexp_extract({url}, '^[a-zA-Z]+://([^/:?#]+)', 1))"
+    # Each value is computed once per row in its own step: inside the CASE below they would be
+    # evaluated again for every WHEN.
     by_host = " ".join(
-        f"WHEN {host} = '{h}' OR ends_with({host}, '.{h}') THEN '{p}'" for h, p in HOSTS
+        f"WHEN _host = '{h}' OR ends_with(_host, '.{h}') THEN '{p}'" for h, p in HOSTS
     )
     named = "lower(coalesce(" + _blank("v.platform") + ", " + _blank("v.source_platform") + "))"
-    unix = "coalesce(v.unix_timestamp, CASE WHEN regexp_full_match(trim(v.timestamp), '[0-9]{9,11}(\\.[0-9]+)?') THEN v.timestamp END)"
+    unix = (
+        "coalesce(v.unix_timestamp, CASE WHEN regexp_full_match(trim(v.timestamp), "
+        "'[0-9]{9,11}(\\.[0-9]+)?') THEN v.timestamp END)"
+    )
+    # Microseconds since the epoch straight into a UTC TIMESTAMP (no time-zone conversion).
+    unix_time = f"TRY(make_timestamp(TRY_CAST(TRY_CAST({unix} AS DOUBLE) * 1000000 AS BIGINT)))"
 
     def first_count(*names: str) -> str:
-        value = f"TRY_CAST(TRY_CAST(coalesce({', '.join(_blank('v.' + n) for n in names)}) AS DOUBLE) AS BIGINT)"
+        # The first column holding a number (casts skip blanks and surrounding spaces; trim()
+        # is costly: it looks for every Unicode space).
+        numbers = ", ".join(f"TRY_CAST(v.{n} AS DOUBLE)" for n in names)
+        value = f"TRY_CAST(coalesce({numbers}) AS BIGINT)"
         return f"CASE WHEN {value} >= 0 THEN {value} END"
 
     sql = f"""
@@ -145,37 +154,43 @@ def insert_mapped(
         f AS (
             SELECT x.*, {hints_default} AS _file_platform,
                 {_blank("v.id")} AS _id,
-                coalesce(TRY(to_timestamp(TRY_CAST({unix} AS DOUBLE)) AT TIME ZONE 'UTC'),
-                         {parse_time_sql("v.timestamp")}) AS _created,
+                coalesce({unix_time}, {parse_time_sql("v.timestamp")}) AS _created,
                 coalesce({_blank("v.parent_id")}, {_blank("v.reply_to")},
-                         {_blank("v.thread_id")}) AS _up
+                         {_blank("v.thread_id")}) AS _up,
+                {url} AS _url,
+                {named} AS _named,
+                {_blank("v.author")} AS _author
             FROM x
         ),
+        h AS (
+            SELECT f.*, lower(regexp_extract(_url, '^[a-zA-Z]+://([^/:?#]+)', 1)) AS _host
+            FROM f
+        ),
         g AS (
-            SELECT f.*,
-                CASE WHEN regexp_full_match({named}, '[a-z][a-z0-9_]{{0,31}}') THEN {named}
-                     WHEN {named} IN ('twitter', 'x.com') THEN 'x'
+            SELECT h.*,
+                CASE WHEN regexp_full_match(_named, '[a-z][a-z0-9_]{{0,31}}') THEN _named
+                     WHEN _named IN ('twitter', 'x.com') THEN 'x'
                      {by_host}
                      WHEN {_blank("v.subreddit")} IS NOT NULL THEN 'reddit'
                      ELSE _file_platform END AS _platform,
                 CASE WHEN _up <> _id THEN _up END AS _parent,
                 {_case("reason")} AS _why, {_case("kind")} AS _why_kind
-            FROM f
+            FROM h
         )
         SELECT
             _platform AS platform,
             _id AS id,
             _parent AS parent_id,
             CASE WHEN _parent IS NULL THEN _id END AS root_id,
-            {_blank("coalesce(v.author_id, v.author)")} AS author_id,
-            {_blank("v.author")} AS author_handle,
-            coalesce({_blank("v.author_fullname")}, {_blank("v.author_full")}, {_blank("v.author_name")}, {_blank("v.author")}) AS author_name,
+            coalesce({_blank("v.author_id")}, _author) AS author_id,
+            _author AS author_handle,
+            coalesce({_blank("v.author_fullname")}, {_blank("v.author_full")}, {_blank("v.author_name")}, _author) AS author_name,
             NULL::BOOLEAN AS author_is_bot,
             _created AS created_at,
             NULL::TIMESTAMP AS edited_at,
             nullif(concat_ws(E'\\n\\n', {_blank("coalesce(v.subject, v.title)")}, nullif(v.body, '')), '') AS text,
             lower({_blank("coalesce(v.lang, v.language)")}) AS lang,
-            {url} AS url,
+            _url AS url,
             {first_count("likes", "num_likes", "like_count", "score")} AS like_count,
             {first_count("replies", "num_replies", "num_comments", "comment_count")} AS reply_count,
             {first_count("shares", "num_shares", "share_count", "retweets")} AS share_count,

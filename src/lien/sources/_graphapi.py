@@ -336,7 +336,7 @@ def require_id(platform: str, what: str, target: str) -> str:
     text = target.strip()
     if not NUMERIC.match(text):
         raise LienError(
-            f"{platform}: {target!r} is not a {what} id; give the numeric id (see `lien fetch "
+            f"{platform}: {target!r} is not {what}; give the numeric id (see `lien fetch "
             f"{platform} --help`)"
         )
     return text

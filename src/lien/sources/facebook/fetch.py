@@ -137,7 +137,7 @@ class FacebookFetcher(ApiFetcher):
         self.now = now  # naive UTC; None: the clock
 
     def account_key(self, request: FetchRequest) -> str:
-        return require_id("facebook", "Page", request.target)
+        return require_id("facebook", "a Page id", request.target)
 
     def _client(self) -> GraphClient:
         assert self.base_url is not None

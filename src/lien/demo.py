@@ -589,7 +589,8 @@ def build(
                 ws.add_account(name, account_id, f"{NAME} ({handle})")
             ws.set_setting("business_hours", "09:00-18:00")
             ws.set_setting("business_days", "mon-fri")
-            results = ws.import_paths([csv_path], progress=progress)
+            # The report (built from a read-only opening) shows language and tone.
+            results = ws.import_paths([csv_path], progress=progress, annotate=report)
             counts = dict(
                 ws.con.execute(
                     "SELECT platform, count(*) FROM messages GROUP BY 1 ORDER BY 1"

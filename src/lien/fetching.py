@@ -139,9 +139,6 @@ def run_fetch(
             summary.notes.append(page.note)
         if on_page is not None:
             on_page(summary)
-    from .text.annotate import after_import
-
-    after_import(ws, bool(summary.stored or summary.updated))
     return summary
 
 

@@ -11,6 +11,9 @@ Every record read ends in exactly one of four counts, so that
 
 Derived fields (``root_id`` resolved through the parent chain, ``lang`` detected later) are
 kept when an incoming record does not carry them.
+
+Imports store messages only: language and tone (lien.text) are brought up to date when
+something reads them, or by ``lien annotate`` (``annotate=True`` does it right away).
 """
 
 from __future__ import annotations
@@ -532,8 +535,10 @@ def import_paths(
     source: str | None = None,
     options: dict[str, Any] | None = None,
     progress: bool = False,
+    annotate: bool = False,
 ) -> list[ImportResult]:
-    """Import files, folders and .zip archives; one transaction per file."""
+    """Import files, folders and .zip archives; one transaction per file. With `annotate`,
+    also annotate (language, tone) what they brought, instead of when it is first read."""
     if ws.read_only:
         raise LienError("the workspace is open read-only")
     results: list[ImportResult] = []
@@ -544,15 +549,17 @@ def import_paths(
             )
             results.append(result)
             tick(display, 0)
-    _annotate(ws, results, progress)
+    if annotate:
+        _annotate(ws, results, progress)
     return results
 
 
 def _annotate(ws: Workspace, results: Sequence[ImportResult], progress: bool) -> None:
     """Language and tone of the new and changed messages (lien.text), once per run."""
-    from .text.annotate import after_import
+    from .text.annotate import bring_up_to_date
 
-    after_import(ws, any(r.stored or r.updated for r in results), progress=progress)
+    if any(r.stored or r.updated for r in results):
+        bring_up_to_date(ws, progress=progress)
 
 
 @contextmanager
@@ -583,7 +590,7 @@ def _progress(enabled: bool, total_files: int) -> Iterator[Callable[[str | None,
 # -- reparse -------------------------------------------------------------------------------
 
 
-def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
+def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> list[ImportResult]:
     """Re-run the current mappers over the stored raw records (no new download).
 
     Raw records are grouped by source and by the options of the import that brought them
@@ -651,7 +658,8 @@ def reparse(ws: Workspace, progress: bool = False) -> list[ImportResult]:
         for key, value in counts.items():
             setattr(result, key, value)
         results.append(result)
-    _annotate(ws, results, progress)
+    if annotate:
+        _annotate(ws, results, progress)
     return results
 
 

@@ -238,10 +238,13 @@ class Workspace:
         source: str | None = None,
         options: dict[str, Any] | None = None,
         progress: bool = False,
+        annotate: bool = False,
     ) -> list[Any]:
         from .importer import import_paths
 
-        return import_paths(self, paths, source=source, options=options, progress=progress)
+        return import_paths(
+            self, paths, source=source, options=options, progress=progress, annotate=annotate
+        )
 
     def reparse(self, progress: bool = False) -> Any:
         from .importer import reparse

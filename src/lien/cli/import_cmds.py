@@ -24,17 +24,34 @@ from ._common import console, db_option, err_console, open_ws
     metavar="TARGET=COLUMN",
     help="Generic CSV: read field TARGET from column COLUMN (repeatable).",
 )
+@click.option(
+    "--annotate",
+    is_flag=True,
+    help="Also detect language and score tone now (otherwise done when first needed).",
+)
 @db_option
 def import_(
-    paths: tuple[Path, ...], source: str | None, maps: tuple[str, ...], db: Path | None
+    paths: tuple[Path, ...],
+    source: str | None,
+    maps: tuple[str, ...],
+    annotate: bool,
+    db: Path | None,
 ) -> None:
-    """Import files, folders and .zip archives (formats are detected; see `lien sources`)."""
+    """Import files, folders and .zip archives (formats are detected; see `lien sources`).
+
+    Messages are stored as read; language and tone are computed when a command first needs
+    them (metrics, report) or by `lien annotate`, unless --annotate does it now.
+    """
     options = options_for_map(list(maps))
     if options and source is None:
         source = "csv"
     with open_ws(db) as ws:
         results = ws.import_paths(
-            list(paths), source=source, options=options, progress=sys.stderr.isatty()
+            list(paths),
+            source=source,
+            options=options,
+            progress=sys.stderr.isatty(),
+            annotate=annotate,
         )
     failed = 0
     total = {"read": 0, "stored": 0, "updated": 0, "duplicates": 0, "rejected": 0}

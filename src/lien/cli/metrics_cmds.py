@@ -11,6 +11,8 @@ from rich.table import Table
 
 from ..metrics import compute
 from ..metrics.registry import BY_KEY
+from ..text.annotate import bring_up_to_date_at, not_annotated_note
+from ..workspace import default_path
 from ._common import console, db_option, open_ws
 
 
@@ -80,6 +82,7 @@ def metrics(
             messages, accounts, Settings(timezone=timezone or "UTC"), **options
         )
     else:
+        bring_up_to_date_at(db or default_path(), progress=console.is_terminal)
         with open_ws(db, read_only=True) as ws:
             lang = ws.lang
             document = compute(ws, **options)
@@ -106,3 +109,5 @@ def metrics(
         BY_KEY["regular_members"].title(lang), _shown(document["regular_members"], "people")
     )
     console.print(network)
+    if document.get("not_annotated"):
+        console.print(not_annotated_note(document["not_annotated"], lang))

@@ -10,6 +10,7 @@ import click
 from ..errors import LienError
 from ..metrics.compare import parse_window
 from ..report import build_report
+from ..text.annotate import bring_up_to_date
 from ._common import console, db_option, open_ws
 
 
@@ -56,6 +57,7 @@ def report(
             raise LienError(str(e)) from None
         windows = ((a[0].isoformat(), a[1].isoformat()), (b[0].isoformat(), b[1].isoformat()))
     with open_ws(db) as ws:  # writable: the pseudonym key is created on first use
+        bring_up_to_date(ws, progress=console.is_terminal)  # language and tone, shown
         if sys.stderr.isatty():
             console.print("building the report…")
         built = build_report(

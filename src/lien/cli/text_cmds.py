@@ -18,7 +18,9 @@ from ._common import console, db_option, open_ws
 def annotate(force: bool, db: Path | None) -> None:
     """Detect the language and score the tone of new and changed messages.
 
-    Imports run this by themselves; run it after changing the word lists or with --force.
+    Imports leave it for later: `lien metrics` and `lien report` run it first when they can
+    write to the workspace. Run it by hand to do it ahead, or with --force after changing the
+    word lists.
     """
     with open_ws(db) as ws:
         result = annotate_with_progress(ws, force=force, progress=console.is_terminal)

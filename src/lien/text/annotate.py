@@ -5,6 +5,12 @@ the method version. Annotating again only redoes messages that are new, whose te
 (an edit, a reparse, an erasure that scrubbed a name), whose source language changed, or
 whose annotation came from another method version; rows of deleted messages are dropped.
 
+Annotation is deferred: imports store messages only (scoring texts in Python is ~30x slower
+than DuckDB's import), and `bring_up_to_date` runs before anything reads tone or language
+(`compute`, the report) or by hand (`lien annotate`). A read-only workspace cannot be
+annotated: readers then use what is annotated and say how many messages are not
+(`not_annotated`).
+
 Every message with text is annotated, whatever its author: roles come from `accounts` at
 query time, and the metrics keep members only.
 
@@ -18,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
@@ -30,6 +37,20 @@ if TYPE_CHECKING:
 
 BATCH = 20_000
 PENDING = "_lien_annotate_pending"
+# Messages with text whose annotation is missing or stale (parameters: force, method).
+_PENDING_FROM = """
+    FROM messages m LEFT JOIN annotations a ON a.platform = m.platform AND a.id = m.id
+    WHERE m.text IS NOT NULL AND trim(m.text) <> ''
+      AND (? OR a.id IS NULL OR a.method <> ? OR a.text_md5 <> md5(m.text)
+           OR (a.lang_detected AND m.lang IS NULL)
+           OR (NOT a.lang_detected
+               AND a.lang IS DISTINCT FROM lower(split_part(replace(m.lang, '_', '-'), '-', 1))))
+"""
+_ORPHANS = """
+    SELECT count(*) FROM annotations a WHERE NOT EXISTS (
+        SELECT 1 FROM messages m WHERE m.platform = a.platform AND m.id = a.id
+          AND m.text IS NOT NULL AND trim(m.text) <> '')
+"""
 
 
 @dataclass
@@ -90,13 +111,7 @@ def annotate(
                    (m.lang IS NULL OR (coalesce(a.lang_detected, false) AND m.lang = a.lang))
                        AS detect,
                    lower(split_part(replace(m.lang, '_', '-'), '-', 1)) AS source_lang
-            FROM messages m LEFT JOIN annotations a ON a.platform = m.platform AND a.id = m.id
-            WHERE m.text IS NOT NULL AND trim(m.text) <> ''
-              AND (? OR a.id IS NULL OR a.method <> ? OR a.text_md5 <> md5(m.text)
-                   OR (a.lang_detected AND m.lang IS NULL)
-                   OR (NOT a.lang_detected
-                       AND a.lang IS DISTINCT FROM
-                           lower(split_part(replace(m.lang, '_', '-'), '-', 1))))
+            {_PENDING_FROM}
             """,
             [force, current_method(ws)],
         )
@@ -239,8 +254,50 @@ def annotate_with_progress(
         return annotate(ws, force=force, on_progress=tick)
 
 
-def after_import(ws: Workspace, changed: bool, progress: bool = False) -> AnnotateResult | None:
-    """The import pipeline's last step: annotate what the import brought or changed."""
-    if not changed or ws.read_only:
-        return None
-    return annotate_with_progress(ws, progress=progress)
+def not_annotated(ws: Workspace) -> int:
+    """How many messages with text have no annotation, or one that is out of date."""
+    row = ws.con.execute(f"SELECT count(*) {_PENDING_FROM}", [False, current_method(ws)]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def bring_up_to_date(ws: Workspace, progress: bool = False) -> int:
+    """Annotate what is pending, when the workspace is writable; return how many messages are
+    still not annotated (0 unless the workspace is read-only). Cheap when nothing is pending."""
+    pending = not_annotated(ws)
+    if ws.read_only:
+        return pending
+    orphans = ws.con.execute(_ORPHANS).fetchone()
+    if pending or (orphans and orphans[0]):
+        annotate_with_progress(ws, progress=progress)
+    return 0
+
+
+def bring_up_to_date_at(path: Path, progress: bool = False) -> None:
+    """For commands that read a workspace: annotate what is pending first, through a short
+    writable opening. When it cannot be opened for writing (another lien process holds it, or
+    the file is read-only), nothing happens and the reader reports what is not annotated."""
+    from ..workspace import Workspace
+
+    with Workspace.open(path, read_only=True) as ws:
+        if not not_annotated(ws):
+            return
+    try:
+        ws = Workspace.open(path)
+    except LienError:
+        return
+    with ws:
+        bring_up_to_date(ws, progress=progress)
+
+
+def not_annotated_note(count: int, lang: str = "en") -> str:
+    """What readers print when tone covers only part of the messages."""
+    if lang == "fr":
+        number = f"{count:,}".replace(",", "\u202f")
+        return (
+            f"{number} messages ne sont pas encore annotés (langue, ton) : les parts de ton ne "
+            "portent que sur les messages annotés. Lancez `lien annotate`."
+        )
+    return (
+        f"{count:,} messages are not annotated yet (language, tone): the tone shares cover the "
+        "annotated messages only. Run `lien annotate`."
+    )

@@ -2,9 +2,9 @@
 joined to `annotations`.
 
 Shares are of member messages with text, i.e. member messages that carry an annotation (only
-messages with text are annotated; `lien annotate` brings a workspace up to date, and imports
-run it). On an engine without annotations (Spark over a messages-only export) the keys stay
-null rather than 0.
+messages with text are annotated; `compute` brings a writable workspace up to date first, and
+on a read-only one the document's `not_annotated` counts what is left out). On an engine
+without annotations (Spark over a messages-only export) the keys stay null rather than 0.
 """
 
 from __future__ import annotations

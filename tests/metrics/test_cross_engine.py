@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from collections.abc import Iterator
@@ -82,3 +83,42 @@ def test_duckdb_and_spark_agree(ws: Workspace, tmp_path: Path, spark: Any, perio
         parquet, accounts, Settings(timezone=ws.timezone), spark, annotations, period=period
     )
     _close(expected, got, "document")
+
+
+def test_the_cli_runs_on_spark(ws: Workspace, tmp_path: Path, spark: Any) -> None:
+    """`lien metrics --engine spark` over the Parquet export gives the DuckDB numbers."""
+    from click.testing import CliRunner
+
+    from lien.cli import cli
+
+    from ..reference.metrics_ref import NETWORK_KEYS, PERIOD_KEYS
+
+    load(ws, tmp_path, NESTED + FLAT, [("mastodon", "acc"), ("facebook", "page")])
+    parquet = tmp_path / "messages.parquet"
+    with parquet.open("wb") as f:
+        ws.export(f, "parquet")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text("platform,author_id\nmastodon,acc\nfacebook,page\n", encoding="utf-8")
+    window = ["--since", "2021-03-01", "--until", "2022-01-05"]
+    shown = CliRunner().invoke(
+        cli,
+        ["metrics", "--json", "--engine", "spark", "--messages", str(parquet)]
+        + ["--accounts", str(accounts), "--timezone", "Europe/Paris", "--period", "week", *window],
+    )
+    assert shown.exit_code == 0, shown.output
+    got = json.loads(shown.output)
+    expected = compute(ws, period="week", since="2021-03-01", until="2022-01-05")
+    assert got["window"] == {"since": "2021-03-01", "until": "2022-01-05"}
+    assert len(got["periods"]) == len(expected["periods"]) == 45  # 2021-W09 to 2022-W01
+    for mine, theirs in zip(got["periods"], expected["periods"], strict=True):
+        _close(
+            {k: mine[k] for k in ("period", *PERIOD_KEYS)},
+            {k: theirs[k] for k in ("period", *PERIOD_KEYS)},
+            mine["period"],
+        )
+    _close(
+        {k: got["network"][k] for k in NETWORK_KEYS},
+        {k: expected["network"][k] for k in NETWORK_KEYS},
+        "network",
+    )
+    assert got["regular_members"] == expected["regular_members"]

@@ -187,7 +187,23 @@ class YoutubeFiles(Source):
             raise Reject("a whole comment thread: its comments are read one by one")
         if kind is not None:
             raise Reject(f"a {str(kind)[:60]} resource, not a comment or video", "skipped")
+        if isinstance(p, dict) and set(p) == {"error"} and isinstance(p["error"], dict):
+            raise Reject(f"the API answered an error: {_api_error(p['error'])}", "skipped")
         raise Reject(f"not a YouTube comment or video: {describe(p)}")
+
+
+def _api_error(error: dict[str, Any]) -> str:
+    """`403 commentsDisabled: The video ... has disabled comments.` from a Data API error
+    body (a fetcher keeps it, so that a skipped video is not silently missing)."""
+    reasons = [
+        str(e.get("reason"))
+        for e in error.get("errors") or []
+        if isinstance(e, dict) and e.get("reason")
+    ]
+    code = error.get("code")
+    message = text_or_none(error.get("message")) or "no message"
+    head = " ".join(str(x) for x in (code, ", ".join(reasons)) if x)
+    return f"{head}: {message[:300]}" if head else message[:300]
 
 
 def _note_channel(record: RawRecord, channels: dict[str, str | None]) -> None:

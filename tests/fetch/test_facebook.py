@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lien.cli import cli
 from lien.fetching import FetchRequest, load_state, run_fetch
@@ -425,3 +427,89 @@ def test_timestamps_are_read_as_utc(ws: Workspace, server: ReplayServer) -> None
     run_fetch(ws, fetcher(server), request())
     row = ws.con.execute("SELECT created_at FROM messages WHERE id = ?", [C[1]]).fetchone()
     assert row == (datetime(2024, 6, 1, 10, 0),)
+
+
+def test_a_lasting_graph_rate_limit_stops_with_advice(ws: Workspace, server: ReplayServer) -> None:
+    server.add(FEED, Reply(400, body("error_rate_limit.json")))
+    waits: list[float] = []
+    with pytest.raises(Exception) as caught:
+        run_fetch(ws, fetcher(server, http={"sleep": waits.append, "max_retries": 2}), request())
+    assert "rate limit is reached" in str(caught.value) and "resumes" in str(caught.value)
+    assert waits == [1.0, 2.0] and len(server.requests) == 3
+
+
+def _community(draw: Any) -> tuple[list[list[dict[str, Any]]], dict[str, list[list[Any]]]]:
+    """Feed pages of invented posts and, per post, its comment pages (oldest first); a
+    comment may answer an earlier one of its post."""
+    posts: list[dict[str, Any]] = []
+    comments: dict[str, list[list[Any]]] = {}
+    for p in range(draw(st.integers(1, 4))):
+        ident = f"{PAGE}_5{p:014d}"
+        posts.append(
+            {
+                "id": ident,
+                "created_time": f"2024-07-{20 - p:02d}T08:00:00+0000",
+                "from": {"id": PAGE},
+            }
+        )
+        made: list[dict[str, Any]] = []
+        for c in range(draw(st.integers(0, 5))):
+            comment: dict[str, Any] = {
+                "id": f"5{p:014d}_6{c:014d}",
+                "created_time": f"2024-07-{20 - p:02d}T{9 + c:02d}:00:00+0000",
+                "from": {"id": f"90000000000{c % 3}"},
+                "message": "?",
+            }
+            if made and draw(st.booleans()):
+                comment["parent"] = {"id": draw(st.sampled_from(made))["id"]}
+            made.append(comment)
+        size = draw(st.integers(1, 3))
+        comments[ident] = [made[i : i + size] for i in range(0, len(made), size)] or [[]]
+    size = draw(st.integers(1, 2))
+    feed = [posts[i : i + size] for i in range(0, len(posts), size)]
+    return feed, comments
+
+
+def _serve_pages(server: ReplayServer, path: str, pages: list[list[Any]], prefix: str) -> None:
+    for i, data in enumerate(pages):
+        doc: dict[str, Any] = {"data": data}
+        if i + 1 < len(pages):
+            after = f"{prefix}{i + 1}"
+            doc["paging"] = {"cursors": {"after": after}, "next": f"https://x/{path}?after={after}"}
+        server.add(path, doc, **({"query": {"after": f"{prefix}{i}"}} if i else {}))
+
+
+@given(data=st.data())
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_crash_then_resume_stores_every_message_exactly_once(
+    tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    feed, comments = _community(data.draw)
+    wanted = {p["id"] for page in feed for p in page} | {
+        c["id"] for pages in comments.values() for page in pages for c in page
+    }
+    pages = len(feed) + sum(len(p) for p in comments.values())
+    crash_after = data.draw(st.integers(1, pages))
+    db = tmp_path_factory.mktemp("prop") / "ws.duckdb"
+    with ReplayServer() as server, Workspace.create(db) as ws:
+        _serve_pages(server, FEED, feed, "f")
+        for post, post_pages in comments.items():
+            _serve_pages(server, f"/{post}/comments", post_pages, "c")
+
+        def crash(summary: Any) -> None:
+            if summary.pages == crash_after:
+                raise KeyboardInterrupt
+
+        stored = 0
+        try:
+            stored += run_fetch(ws, fetcher(server), request(), on_page=crash).stored
+        except KeyboardInterrupt:
+            stored += ws.con.execute("SELECT count(*) FROM messages").fetchone()[0]  # type: ignore[index]
+        stored += run_fetch(ws, fetcher(server), request()).stored
+        got = messages(ws)
+        assert set(got) == wanted and stored == len(wanted)
+        post_ids = {p["id"] for page in feed for p in page}
+        assert all(root in post_ids for _, root, _, _ in got.values())
+        assert load_state(ws, "facebook", PAGE)["phase"] == "done"

@@ -15,10 +15,15 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#9
 ACCOUNT_COLOUR = "#000000"
 
 
+# d3-format locales for the axes: "3,5" and "15 000" in French.
+FORMAT_LOCALES = {"fr": "fr-FR", "en": "en-GB"}
+
+
 @dataclass
 class Chart:
     spec: dict[str, Any]
     alt: str
+    lang: str = "en"
 
     @property
     def empty(self) -> bool:
@@ -29,12 +34,18 @@ class Chart:
 
         if self.empty:  # Vega draws an empty chart with an invalid viewBox
             return ""
-        return str(vlc.vegalite_to_svg(json.dumps(self.spec)))
+        return str(vlc.vegalite_to_svg(json.dumps(self.spec), format_locale=self._locale))
 
     def png(self, scale: float = 1.0) -> bytes:
         import vl_convert as vlc
 
-        return bytes(vlc.vegalite_to_png(json.dumps(self.spec), scale=scale))
+        return bytes(
+            vlc.vegalite_to_png(json.dumps(self.spec), scale=scale, format_locale=self._locale)
+        )
+
+    @property
+    def _locale(self) -> Any:  # vl-convert types it as a Literal of its locale names
+        return FORMAT_LOCALES.get(self.lang, "en-GB")
 
 
 def _base(width: int = 560, height: int = 170) -> dict[str, Any]:
@@ -47,7 +58,13 @@ def _base(width: int = 560, height: int = 170) -> dict[str, Any]:
             "range": {"category": list(PALETTE)},
             "view": {"stroke": None},
             "axis": {"labelFontSize": 11, "titleFontSize": 11},
-            "legend": {"orient": "bottom", "labelFontSize": 11, "title": None},
+            "legend": {
+                "orient": "bottom",
+                "labelFontSize": 11,
+                "labelLimit": 420,
+                "columns": 2,
+                "title": None,
+            },
         },
     }
 
@@ -58,6 +75,7 @@ def lines(
     y_title: str,
     percent: bool,
     locale_number: Any,
+    lang: str = "en",
 ) -> Chart:
     """One line per series over the periods; gaps where a value is undefined."""
     values = [
@@ -70,7 +88,12 @@ def lines(
     spec["data"] = {"values": values}
     spec["mark"] = {"type": "line", "point": len(rows) <= 24}
     spec["encoding"] = {
-        "x": {"field": "period", "type": "ordinal", "title": None, "axis": {"labelAngle": -45}},
+        "x": {
+            "field": "period",
+            "type": "ordinal",
+            "title": None,
+            "axis": {"labelAngle": -45, "labelOverlap": "greedy"},
+        },
         "y": {
             "field": "value",
             "type": "quantitative",
@@ -86,10 +109,10 @@ def lines(
         )
         for key, title in series.items()
     )
-    return Chart(spec, alt)
+    return Chart(spec, alt, lang)
 
 
-def bars(labels: list[str], counts: list[int], x_title: str) -> Chart:
+def bars(labels: list[str], counts: list[int], x_title: str, lang: str = "en") -> Chart:
     spec = _base(height=120)
     spec["data"] = {
         "values": [{"label": a, "count": b} for a, b in zip(labels, counts, strict=True)]
@@ -106,4 +129,72 @@ def bars(labels: list[str], counts: list[int], x_title: str) -> Chart:
         "y": {"field": "count", "type": "quantitative", "title": None},
     }
     alt = ", ".join(f"{a}: {b}" for a, b in zip(labels, counts, strict=True))
-    return Chart(spec, alt)
+    return Chart(spec, alt, lang)
+
+
+def cohort_grid(
+    cohorts: list[Any],
+    offset_title: str,
+    cohort_title: str,
+    locale_percent: Any,
+    lang: str = "en",
+) -> Chart:
+    """Retention by cohort: one row per cohort (period of first message), one column per
+    period after it, the cell's shade and label the share of the cohort active again."""
+    values = [
+        {"cohort": c.period, "after": k, "share": share}
+        for c in cohorts
+        for k, share in enumerate(c.returning, start=1)
+        if share is not None
+    ]
+    spec = _base(height=max(18 * len(cohorts), 60))
+    spec["data"] = {"values": values}
+    x = {
+        "field": "after",
+        "type": "ordinal",
+        "title": offset_title,
+        "axis": {"labelAngle": 0},
+    }
+    y = {
+        "field": "cohort",
+        "type": "ordinal",
+        "title": cohort_title,
+        "sort": [c.period for c in cohorts],
+    }
+    spec["layer"] = [
+        {
+            "mark": {"type": "rect"},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "color": {
+                    "field": "share",
+                    "type": "quantitative",
+                    "scale": {"scheme": "viridis", "domain": [0, 1]},
+                    "legend": {"format": ".0%", "orient": "right", "columns": 1},
+                },
+            },
+        },
+        {
+            "mark": {"type": "text", "fontSize": 9},
+            "encoding": {
+                "x": x,
+                "y": y,
+                "text": {"field": "share", "type": "quantitative", "format": ".0%"},
+                "color": {
+                    "condition": {"test": "datum.share > 0.5", "value": "#000000"},
+                    "value": "#ffffff",
+                },
+            },
+        },
+    ]
+    alt = "; ".join(
+        f"{c.period} ({c.members}): "
+        + ", ".join(
+            f"+{k} {locale_percent(share)}"
+            for k, share in enumerate(c.returning, start=1)
+            if share is not None
+        )
+        for c in cohorts
+    )
+    return Chart(spec, alt, lang)

@@ -8,9 +8,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ..inbox import inbox
 from ..metrics import compute
+from ..metrics.community import Cohort, language_shares, retention_by_cohort, window_views
+from ..metrics.compute import annotations_table
 from ..metrics.registry import METRICS, Metric
 from ..metrics.timebase import PeriodKind
 from ..people import people_digest
+from ..text.terms import top_terms
 from . import layout
 
 if TYPE_CHECKING:
@@ -18,8 +21,17 @@ if TYPE_CHECKING:
 
 INBOX_ROWS = 15
 PEOPLE_ROWS = 10
-# Age buckets of waiting messages, in hours (upper bounds).
-AGE_BUCKETS = ((24, "< 1 d"), (24 * 7, "1-7 d"), (24 * 30, "7-30 d"), (None, "> 30 d"))
+COHORTS = 12  # the latest cohorts shown, each followed for as many periods
+TERM_PERIODS = 3  # the latest periods whose words and hashtags are shown
+TERMS = 10
+# Age buckets of waiting messages, in hours (upper bounds); labels are translated.
+AGE_BUCKETS = (
+    (24, "under a day"),
+    (24 * 7, "1 to 7 days"),
+    (24 * 30, "7 to 30 days"),
+    (24 * 365, "1 to 12 months"),
+    (None, "over a year"),
+)
 
 
 @dataclass
@@ -37,7 +49,9 @@ class ReportData:
     network: layout.Picture | None
     coverage: list[dict[str, Any]]  # platform, period, messages
     context: list[dict[str, Any]]  # platform counts (likes, shares): context, not measure
-    languages: list[tuple[str, int]]
+    languages: list[dict[str, Any]]  # lang, messages, share (member messages with text)
+    cohorts: list[Cohort]
+    terms: list[dict[str, Any]]  # per period: words and hashtags most used by members
     metrics: tuple[Metric, ...] = METRICS
     generated: str = field(default_factory=lambda: datetime.now(UTC).date().isoformat())
     names: bool = False
@@ -65,7 +79,8 @@ def gather(
     previous = active[-2] if len(active) > 1 else None
 
     waiting = inbox(ws, True, since, names=names, now=now, lang=lang).to_pylist()
-    ages = [_hours(r["created_at"], ws.timezone, now) for r in waiting]
+    timezone = ws.timezone  # a settings read: once, not per message
+    ages = [_hours(r["created_at"], timezone, now) for r in waiting]
     buckets = []
     low = 0.0
     for high, label in AGE_BUCKETS:
@@ -81,7 +96,30 @@ def gather(
 
     since_day = document["window"]["since"]
     until_day = document["window"]["until"]
-    picture = layout.network_picture(ws, since_day, until_day, names=names) if since_day else None
+    picture = None
+    cohorts: list[Cohort] = []
+    languages: list[dict[str, Any]] = []
+    if since_day and until_day:
+        # One build of the views serves the picture, the cohorts and the languages.
+        views, window = window_views(ws, kind, since_day, until_day)
+        try:
+            picture = layout.network_picture(ws, views, window, names=names)
+            followed = [
+                c
+                for c in retention_by_cohort(views, window, kind, horizon=COHORTS)
+                if c.returning[0] is not None  # a cohort of the last period has no "later"
+            ]
+            cohorts = followed[-COHORTS:]
+            languages = language_shares(views, window, annotations_table(ws))
+        finally:
+            views.release()
+    terms: list[dict[str, Any]] = []
+    if active:
+        recent = active[-TERM_PERIODS:]
+        first = max(_period_start(recent[0]["period"]), date.fromisoformat(since_day))
+        terms = top_terms(ws, kind, first, until_day, n=TERMS)
+        shown = {p["period"] for p in recent}
+        terms = [t for t in terms if t["period"] in shown]
     title = _title(ws, lang)
     return ReportData(
         lang=lang,
@@ -97,7 +135,9 @@ def gather(
         network=picture,
         coverage=_coverage(ws, period, since_day, until_day),
         context=_context(ws, since_day, until_day),
-        languages=_languages(ws, since_day, until_day),
+        languages=languages,
+        cohorts=cohorts,
+        terms=terms,
         names=names,
         compare=_compare(ws, compare_windows),
     )
@@ -169,15 +209,6 @@ def _context(ws: Workspace, since: str | None, until: str | None) -> list[dict[s
         {"platform": p, "posts": int(n or 0), "likes": likes, "shares": shares}
         for p, n, likes, shares in rows
     ]
-
-
-def _languages(ws: Workspace, since: str | None, until: str | None) -> list[tuple[str, int]]:
-    rows = ws.con.execute(
-        f"""SELECT lang, count(*) FROM messages
-            WHERE lang IS NOT NULL AND {_window_sql()} GROUP BY ALL ORDER BY 2 DESC""",
-        _bounds(ws, since, until),
-    ).fetchall()
-    return [(str(lang), int(n)) for lang, n in rows]
 
 
 def _compare(

@@ -14,6 +14,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from babel import Locale as BabelLocale
+from babel import UnknownLocaleError
 from babel.dates import format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -72,6 +74,16 @@ class Locale:
         if unit == "hours":
             return self.hours(value)
         return self.number(value)
+
+    def language(self, code: str | None) -> str:
+        """'fr' → 'français' / 'French'; an unknown code is shown as it is."""
+        if not code:
+            return self.gettext("unknown")
+        try:
+            name = BabelLocale.parse(code).get_display_name(self.babel)
+        except (ValueError, UnknownLocaleError):
+            return code
+        return name or code
 
     def period(self, label: str) -> str:
         """'2020-03' → 'mars 2020' / 'March 2020'; weeks stay as ISO labels."""

@@ -9,22 +9,20 @@ same data always gives the same picture.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..metrics import timebase
-from ..metrics.compute import workspace_tables
-from ..metrics.network import components, interaction_graph
+from ..metrics.network import communities, components, interaction_graph
 from ..metrics.timebase import Window
-from ..metrics.views import Settings, Views
+from ..metrics.views import Views
 from ..privacy import pseudonymizer
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
 
 CORE = 120
+COLOURS = 5  # communities coloured; the others share a grey
 GRAVITY = 0.3
 SIZE = 600.0
 
@@ -54,6 +52,7 @@ class Picture:
     edges: list[Edge]
     shown: int
     total: int
+    height: float = SIZE  # the picture is SIZE wide
 
 
 def force_layout(
@@ -83,19 +82,36 @@ def force_layout(
     return pos
 
 
+def packed_layout(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Each connected group laid out on its own, then the groups packed in rows, largest
+    first: separate groups (one per platform, say) fill the picture instead of drifting
+    apart in it. Each group's box has a side in proportion to the square root of its size."""
+    label = components(n, u, v)
+    groups = sorted(set(label.tolist()), key=lambda g: (-int((label == g).sum()), g))
+    sides = [float(np.sqrt((label == g).sum())) for g in groups]
+    width = max(max(sides), 1.15 * float(np.sqrt(sum(s * s for s in sides))))
+    pos = np.zeros((n, 2))
+    x = y = row = 0.0
+    for g, side in zip(groups, sides, strict=True):
+        nodes = np.flatnonzero(label == g)
+        if x > 0 and x + side > width + 1e-9:
+            x, y, row = 0.0, y + row, 0.0
+        local = np.full(n, -1, dtype=np.int64)
+        local[nodes] = np.arange(len(nodes))
+        inside = (local[u] >= 0) & (local[v] >= 0)
+        sub = force_layout(len(nodes), local[u[inside]], local[v[inside]])
+        sub -= sub.min(axis=0)
+        sub /= max(float(sub.max()), 1e-9)
+        # A margin of a tenth of the box keeps neighbouring groups apart.
+        pos[nodes] = np.array([x, y]) + side * (0.1 + 0.8 * sub)
+        x += side
+        row = max(row, side)
+    return pos
+
+
 def network_picture(
-    ws: Workspace, since: str, until: str, names: bool = False, core: int = CORE
+    ws: Workspace, views: Views, window: Window, names: bool = False, core: int = CORE
 ) -> Picture | None:
-    settings = Settings.of(ws)
-    messages, accounts = workspace_tables(ws)
-    views = Views(messages, accounts, settings)
-    start, end = date.fromisoformat(since), date.fromisoformat(until)
-    window = Window(
-        start,
-        end,
-        timebase.to_utc(start, settings.timezone),
-        timebase.to_utc(end, settings.timezone),
-    )
     graph = interaction_graph(views, window)
     if len(graph.source) == 0:
         return None
@@ -104,41 +120,44 @@ def network_picture(
     np.add.at(degree, graph.target, graph.weight)
     keep_roles = graph.roles != "bot"
     order = np.argsort(-degree, kind="stable")
-    chosen = [i for i in order if keep_roles[i] and degree[i] > 0][:core]
-    chosen += [i for i in np.flatnonzero(graph.roles == "account") if i not in chosen]
-    index = {node: k for k, node in enumerate(chosen)}
-    edges = [
-        (index[a], index[b], w)
-        for a, b, w in zip(graph.source, graph.target, graph.weight, strict=True)
-        if a in index and b in index and a != b
-    ]
-    if not edges:
+    chosen = [int(i) for i in order[: core + int((~keep_roles).sum())] if keep_roles[i]]
+    chosen = [i for i in chosen if degree[i] > 0][:core]
+    chosen += [int(i) for i in np.flatnonzero(graph.roles == "account") if i not in chosen]
+    # Edges among the chosen nodes, vectorised: a big community has millions of edges.
+    index = np.full(graph.n, -1, dtype=np.int64)
+    index[chosen] = np.arange(len(chosen))
+    a, b = index[graph.source], index[graph.target]
+    keep = (a >= 0) & (b >= 0) & (a != b)
+    u, v, weights = a[keep], b[keep], graph.weight[keep]
+    if len(u) == 0:
         return None
-    u = np.array([e[0] for e in edges])
-    v = np.array([e[1] for e in edges])
-    pos = force_layout(len(chosen), u, v)
+    pos = packed_layout(len(chosen), u, v)
     pos -= pos.min(axis=0)
     pos = pos / max(float(pos.max()), 1e-9) * (SIZE - 40) + 20
+    height = float(pos[:, 1].max()) + 20
     roles = graph.roles[chosen]
-    members = roles == "member"
-    between = members[u] & members[v]
-    label = components(len(chosen), u[between], v[between])
-    # Colour the largest member groups; the rest share the last colour.
-    sizes = {g: int((label == g).sum()) for g in set(label[members].tolist())}
-    ranked = sorted(sizes, key=lambda g: -sizes[g])
-    colour = {g: min(i, 5) for i, g in enumerate(ranked)}
+    # The Leiden communities of the whole member graph (those of `communities` and
+    # `modularity` in the metrics): the largest ones drawn get a colour, the others grey.
+    community, _ = communities(graph)
+    label = community[chosen]
+    sizes = {g: int((label == g).sum()) for g in set(label.tolist()) if g >= 0}
+    ranked = sorted(sizes, key=lambda g: (-sizes[g], g))
+    colour = {g: i for i, g in enumerate(ranked[:COLOURS])}
     alias = None if names else pseudonymizer(ws)
     nodes = []
     for k, node in enumerate(chosen):
         platform, _, author = graph.names[node].partition("\x1f")
         role = str(roles[k])
-        shown = author if names or role == "account" else alias(platform, author)  # type: ignore[misc]
+        if role == "account":
+            shown = f"{platform} · {_account_handle(ws, platform, author)}"
+        else:
+            shown = author if names else alias(platform, author)  # type: ignore[misc]
         nodes.append(
             Node(
                 x=float(pos[k, 0]),
                 y=float(pos[k, 1]),
                 radius=float(min(2.5 + 1.2 * np.log1p(degree[node]), 12)),
-                group=-1 if role == "account" else colour.get(int(label[k]), 5),
+                group=-1 if role == "account" else colour.get(int(label[k]), COLOURS),
                 label=shown,
                 role=role,
             )
@@ -146,12 +165,23 @@ def network_picture(
     nodes.sort(key=lambda n: n.group < 0)  # the accounts drawn last, on top
     lines = [
         Edge(
-            float(pos[a, 0]),
-            float(pos[a, 1]),
-            float(pos[b, 0]),
-            float(pos[b, 1]),
+            float(pos[i, 0]),
+            float(pos[i, 1]),
+            float(pos[j, 0]),
+            float(pos[j, 1]),
             float(min(0.5 + np.log1p(w), 4)),
         )
-        for a, b, w in edges
+        for i, j, w in zip(u.tolist(), v.tolist(), weights.tolist(), strict=True)
     ]
-    return Picture(nodes, lines, len(chosen), int(graph.n))
+    return Picture(nodes, lines, len(chosen), int(graph.n), height)
+
+
+def _account_handle(ws: Workspace, platform: str, author_id: str) -> str:
+    """An owned account by the handle it writes under (ids are often long numbers)."""
+    row = ws.con.execute(
+        """SELECT author_handle FROM messages
+           WHERE platform = ? AND author_id = ? AND author_handle IS NOT NULL
+           ORDER BY created_at DESC LIMIT 1""",
+        [platform, author_id],
+    ).fetchone()
+    return str(row[0]) if row else author_id

@@ -26,12 +26,18 @@ def _environment() -> Environment:
     return env
 
 
-def figure(key: str, value: Any, loc: Locale) -> Markup:
-    """A figure carrying its raw value, so a test can compare the report with the metrics."""
+def figure(key: str, value: Any, loc: Locale, unit: str | None = None, **about: Any) -> Markup:
+    """A figure carrying its raw value, so a test can compare the report with the metrics.
+
+    `key` is a metric key (its unit from the registry) or, with `unit`, the name of another
+    measure; `about` adds data-* attributes saying which cell it is (cohort, period, term)."""
     raw = "" if value is None else repr(value)
-    shown = loc.value(value, BY_KEY[key].unit)
-    return Markup('<span class="figure" data-key="{}" data-value="{}">{}</span>').format(
-        key, raw, shown
+    shown = loc.value(value, unit or BY_KEY[key].unit)
+    extra = Markup("").join(
+        Markup(' data-{}="{}"').format(name.replace("_", "-"), v) for name, v in about.items()
+    )
+    return Markup('<span class="figure" data-key="{}"{} data-value="{}">{}</span>').format(
+        key, extra, raw, shown
     )
 
 
@@ -115,6 +121,7 @@ def headlines(data: ReportData, loc: Locale) -> list[Markup]:
 
 def build_charts(data: ReportData, loc: Locale) -> dict[str, charts.Chart]:
     rows = data.document["periods"]
+    lang = loc.lang
     title = lambda key: BY_KEY[key].title(loc.lang)  # noqa: E731
     out = {
         "listening": charts.lines(
@@ -126,23 +133,30 @@ def build_charts(data: ReportData, loc: Locale) -> dict[str, charts.Chart]:
             "",
             True,
             loc.percent,
+            lang,
         ),
         "ttfr": charts.lines(
             rows,
             {
-                "ttfr_median_h": title("ttfr_median_h"),
-                "ttfr_business_median_h": title("ttfr_business_median_h"),
+                "ttfr_median_h": loc.gettext("Median, calendar time"),
+                "ttfr_business_median_h": loc.gettext("Median, business hours"),
             },
             "h",
             False,
             loc.hours,
+            lang,
         ),
         "conversing": charts.lines(
             rows,
-            {"horizontality": title("horizontality"), "dialogue_rate": title("dialogue_rate")},
+            {
+                "horizontality": title("horizontality"),
+                "dialogue_rate": title("dialogue_rate"),
+                "community_started_share": title("community_started_share"),
+            },
             "",
             True,
             loc.percent,
+            lang,
         ),
         "members": charts.lines(
             rows,
@@ -154,12 +168,31 @@ def build_charts(data: ReportData, loc: Locale) -> dict[str, charts.Chart]:
             "",
             False,
             loc.number,
+            lang,
         ),
-        "retention": charts.lines(rows, {"retention": title("retention")}, "", True, loc.percent),
+        "retention": charts.lines(
+            rows, {"retention": title("retention")}, "", True, loc.percent, lang
+        ),
+        "cohorts": charts.cohort_grid(
+            data.cohorts,
+            loc.gettext("Periods after the first message"),
+            loc.gettext("First message"),
+            loc.percent,
+            lang,
+        ),
+        "tone": charts.lines(
+            rows,
+            {key: title(key) for key in ("positive_share", "negative_share", "gratitude_share")},
+            "",
+            True,
+            loc.percent,
+            lang,
+        ),
         "waiting": charts.bars(
-            [label for label, _ in data.waiting_by_age],
+            [loc.gettext(label) for label, _ in data.waiting_by_age],
             [count for _, count in data.waiting_by_age],
             "",
+            lang,
         ),
     }
     return out
@@ -178,7 +211,7 @@ def render_html(data: ReportData) -> str:
         csp=CSP,
         headlines=headlines(data, loc),
         charts=drawn,
-        figure=lambda key, value: figure(key, value, loc),
+        figure=lambda key, value, unit=None, **about: figure(key, value, loc, unit, **about),
         metric_title=lambda key: BY_KEY[key].title(loc.lang),
         unit=lambda key: BY_KEY[key].unit,
     )

@@ -62,8 +62,10 @@ def _command(platform: str, cls: type[ApiFetcher]) -> click.Command:
                 [f"--{option.name}"],
                 type=option.type,
                 required=option.required,
-                default=option.default,
                 help=option.help,
+                # An explicit default=None counts as a value for click 8.3: a required
+                # option would then never be reported missing.
+                **({} if option.default is None else {"default": option.default}),
             )
         )
 

@@ -69,6 +69,7 @@ def test_importing_a_file_twice_changes_nothing(ws: Workspace, tmp_path: Path) -
     [
         ("facebook/feed_edge.json", "EAAB-NOT-A-REAL-TOKEN"),
         ("facebook/thread_stream_a.json", "EAAB-NOT-A-REAL-TOKEN"),
+        ("facebook/replies_of_comment_unix.json", "EAAinvented"),
         ("instagram/media_edge.json", "IGQ-NOT-A-REAL-TOKEN"),
     ],
 )
@@ -255,3 +256,17 @@ def test_readers_only_reject_or_fail_cleanly_on_random_bytes(
     path = tmp_path / "fuzz.json"
     path.write_bytes(raw)
     _run(source_name, path)
+
+
+def test_replies_of_a_comment_get_their_root_when_the_thread_arrives(ws: Workspace) -> None:
+    # The replies page names only its comment (001); thread_stream_a.json holds 001 under
+    # post 111111111111111_222222222222444, so importing it, before or after, gives the root.
+    replies = DATA / "facebook/replies_of_comment_unix.json"
+    thread = DATA / "facebook/thread_stream_a.json"
+    for path in (replies, thread):
+        assert import_file(ws, path.name, path).status == "imported"
+    rows = ws.con.execute(
+        "SELECT DISTINCT parent_id, root_id FROM messages WHERE id IN (?, ?)",
+        ["222222222222444_500000000000010", "222222222222444_500000000000011"],
+    ).fetchall()
+    assert rows == [("222222222222444_500000000000001", "111111111111111_222222222222444")]

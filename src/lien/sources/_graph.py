@@ -8,14 +8,35 @@ only the edge they name is kept (as a hint), never the URL itself."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from ._jsondoc import BadLine, documents, obj
+from ._jsondoc import BadLine, documents, obj, required_time
 
 NUMERIC_ID = re.compile(r"^\d{1,40}(?:_\d{1,40}){0,2}$")
 # /v11.0/19292868552_10158407654328553/comments -> ("19292868552_10158407654328553", "comments")
 _EDGE_PATH = re.compile(r"^/(?:v\d+\.\d+/)?(\d{1,40}(?:_\d{1,40}){0,2})/([a-z_]{1,40})/?$")
+
+
+# Unix times a Graph response may hold (`date_format=U`): 1970 to 2100, in seconds.
+_UNIX_RANGE = (0, 4_102_444_800)
+
+
+def is_unix_time(value: Any) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and _UNIX_RANGE[0] <= value < _UNIX_RANGE[1]
+    )
+
+
+def graph_time(value: Any, field: str, what: str) -> datetime:
+    """A Graph API time as naive UTC: ISO 8601 (`2019-12-16T12:09:40+0000`, the default) or
+    Unix seconds (responses fetched with `date_format=U`); else the record is rejected."""
+    if is_unix_time(value):
+        return datetime.fromtimestamp(value, UTC).replace(tzinfo=None)
+    return required_time(value, field, what)
 
 
 def is_numeric_id(value: Any) -> bool:
@@ -113,8 +134,10 @@ __all__ = [
     "documents",
     "edge_of",
     "error_reason",
+    "graph_time",
     "is_error",
     "is_numeric_id",
+    "is_unix_time",
     "items_of",
     "sample_items",
     "sniff_documents",

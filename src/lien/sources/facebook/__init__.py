@@ -23,14 +23,16 @@ from .._graph import (
     BadLine,
     documents,
     error_reason,
+    graph_time,
     is_error,
     is_numeric_id,
+    is_unix_time,
     items_of,
     sample_items,
     sniff_documents,
     without_tokens,
 )
-from .._jsondoc import count, describe, obj, required_time, text_or_none
+from .._jsondoc import count, describe, obj, text_or_none
 
 PLATFORM = "facebook"
 POST_EDGES = {"feed", "posts", "published_posts", "visitor_posts", "tagged", "promotable_posts"}
@@ -190,13 +192,17 @@ def _walk(
         hints["nested_in"], hints["nested_in_comment"] = parent
     if post_id:
         hints["post_id"] = post_id
-    if comment and parent is None and edge and edge_name == "comments":
-        hints["edge_of"] = edge[0]
     ident = text_or_none(item.get("id"))
     if comment:
         ident, own_post = comment_identity(item)
         if own_post and not post_id:
             hints["post_id"] = own_post
+    if comment and parent is None and edge and edge_name == "comments":
+        hints["edge_of"] = edge[0]
+        # `/{comment-id}/comments` lists replies: a comment id starts with its post's number,
+        # as do the replies' own ids; a post id starts with its page's number instead.
+        if ident and edge[0].split("_", 1)[0] == ident.split("_", 1)[0] and "_" in ident:
+            hints["edge_is_comment"] = True
     where = f"{location} (id {ident[:120]})" if ident else location
     out.append(_Pending(where, without_tokens(_without_nested_comments(item)), hints, comment))
     nested = obj(item.get("comments")).get("data")
@@ -274,7 +280,7 @@ def _direct_parent(c: dict[str, Any], hints: dict[str, Any]) -> tuple[str | None
         return post, False
     edge = text_or_none(hints.get("edge_of"))
     if edge is not None:
-        return edge, False
+        return edge, bool(hints.get("edge_is_comment"))
     return None, False
 
 
@@ -323,7 +329,7 @@ def post_message(p: dict[str, Any]) -> Message:
         root_id=ident,
         author_id=author_id,
         author_name=author_name,
-        created_at=required_time(p.get("created_time"), "created_time", what),
+        created_at=graph_time(p.get("created_time"), "created_time", what),
         text=_text(p),
         url=_url(p.get("permalink_url")),
         like_count=_first(
@@ -340,7 +346,7 @@ def comment_message(c: dict[str, Any], hints: dict[str, Any]) -> Message:
     if ident is None:
         raise Reject("a comment without id (and no permalink_url naming it)")
     what = f"comment {ident}"
-    created = required_time(c.get("created_time"), "created_time", what)
+    created = graph_time(c.get("created_time"), "created_time", what)
     if "parent_id" in hints or "root_id" in hints:
         parent = text_or_none(hints.get("parent_id"))
         root = text_or_none(hints.get("root_id"))
@@ -367,7 +373,10 @@ def comment_message(c: dict[str, Any], hints: dict[str, Any]) -> Message:
 
 
 def _looks_like_graph_object(item: Any) -> bool:
-    if not isinstance(item, dict) or not isinstance(item.get("created_time"), str):
+    if not isinstance(item, dict):
+        return False
+    stamp = item.get("created_time")
+    if not isinstance(stamp, str) and not is_unix_time(stamp):
         return False
     if "timestamp" in item:
         return False
@@ -380,6 +389,8 @@ def _looks_like_graph_object(item: Any) -> bool:
 class FacebookGraph(Source):
     name = "facebook"
     title = "Facebook Graph API responses"
+    # 2: Unix times (date_format=U); replies of a `/{comment-id}/comments` page.
+    mapper_version = 2
     platforms = (PLATFORM,)
     reads = (
         "Page and group feeds (`/{page-id}/feed`, `/posts`, `/published_posts`, "
@@ -406,6 +417,11 @@ class FacebookGraph(Source):
         "new comments, so it is not an edit time; the Graph API gives no comment edit time.",
         'A Graph API error body (`{"error": {...}}`) is kept as one rejected record with the '
         "API's message. Paging URLs (which hold the access token) are never stored.",
+        "A `/{comment-id}/comments` page (replies) names only its comment: the replies get it "
+        "as parent and no root until that comment's thread is imported (the page gives the "
+        "post's number, not its full id).",
+        "Times are ISO 8601 (`+0000`) or, in responses fetched with `date_format=U`, Unix "
+        "seconds; both are stored in UTC.",
     )
 
     def sniff(self, probe: Probe) -> bool:

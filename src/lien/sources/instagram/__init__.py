@@ -21,12 +21,14 @@ from .._graph import (
     BadLine,
     documents,
     error_reason,
+    graph_time,
     is_error,
+    is_unix_time,
     items_of,
     sniff_documents,
     without_tokens,
 )
-from .._jsondoc import count, describe, obj, required_time, text_or_none
+from .._jsondoc import count, describe, obj, text_or_none
 
 PLATFORM = "instagram"
 GRAPH_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:[+-]\d\d:?\d\d|Z)$")
@@ -208,7 +210,7 @@ def media_message(m: dict[str, Any], hints: dict[str, Any]) -> Message:
         root_id=ident,
         author_id=author_id,
         author_handle=handle,
-        created_at=required_time(m.get("timestamp"), "timestamp", what),
+        created_at=graph_time(m.get("timestamp"), "timestamp", what),
         text=caption if isinstance(caption, str) and caption.strip() else None,
         url=_url(m.get("permalink")),
         like_count=count(m.get("like_count")),
@@ -221,7 +223,7 @@ def comment_message(c: dict[str, Any], hints: dict[str, Any]) -> Message:
     if ident is None:
         raise Reject("a comment without id")
     what = f"comment {ident}"
-    created = required_time(c.get("timestamp"), "timestamp", what)
+    created = graph_time(c.get("timestamp"), "timestamp", what)
     if "parent_id" in hints or "root_id" in hints:
         parent = text_or_none(hints.get("parent_id"))
         root = text_or_none(hints.get("root_id"))
@@ -252,12 +254,16 @@ def _looks_like_instagram(item: Any) -> bool:
     stamp = item.get("timestamp")
     if isinstance(stamp, str) and GRAPH_TIME.match(stamp):
         return True
+    if is_unix_time(stamp) and isinstance(item.get("username"), str):
+        return True  # fetched with date_format=U
     return item.get("media_type") in MEDIA_TYPES
 
 
 class InstagramGraph(Source):
     name = "instagram"
     title = "Instagram Graph API responses"
+    # 2: Unix times (date_format=U).
+    mapper_version = 2
     platforms = (PLATFORM,)
     reads = (
         "Media lists (`/{ig-user-id}/media`) and single media, with embedded `comments{...}` "
@@ -278,6 +284,7 @@ class InstagramGraph(Source):
         "Hashtag searches (`top_media`, `recent_media`) return media without author and, "
         "unless asked, without timestamp: such media are rejected with that reason.",
         "Carousel `children` are parts of one media, not messages.",
+        "Times are ISO 8601 (`+0000`) or, with `date_format=U`, Unix seconds; stored in UTC.",
     )
 
     def sniff(self, probe: Probe) -> bool:

@@ -168,6 +168,19 @@ def asked(server: ReplayServer) -> list[str]:
     return out
 
 
+def secret_rows(ws: Workspace, secret: str) -> dict[str, int]:
+    """Rows of every table holding `secret` anywhere (DuckDB compresses strings in the
+    file, so its bytes alone could miss it)."""
+    tables = [r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    found = {}
+    for table in tables:
+        row = ws.con.execute(
+            f'SELECT count(*) FROM "{table}" t WHERE CAST(t AS VARCHAR) LIKE ?', [f"%{secret}%"]
+        ).fetchone()
+        found[table] = row[0] if row else 0
+    return found
+
+
 FULL_RUN = [
     f"/2/users/by/username/{OFFICE['username']}",
     TIMELINE,
@@ -427,3 +440,31 @@ def test_cli_fetch_then_metrics_end_to_end(
     )
     assert may["active_members"] == 4
     assert TOKEN.encode() not in db.read_bytes()
+    with Workspace.open(db) as ws:
+        found = secret_rows(ws, TOKEN)
+    assert {"raw_items", "rejects", "imports", "fetch_state", "messages"} <= set(found)
+    assert sum(found.values()) == 0
+
+
+def test_fetched_sample_page_maps_like_the_imported_file(
+    tmp_path: Path, server: ReplayServer, samples: Path
+) -> None:
+    """A recorded v2 timeline page, served as the account's posts, gives the same messages
+    as importing the file (its posts are years old: no conversation is searched)."""
+    from lien.importer import import_paths
+
+    path = samples / "twitter_v2_api" / "pytwitter_timeline_timeline_mentions.json"
+    body = json.loads(path.read_text("utf-8"))
+    server.add(f"/2/users/by/username/{OFFICE['username']}", {"data": OFFICE})
+    server.add(TIMELINE, body)
+    fetched = Workspace.create(tmp_path / "fetched.duckdb")
+    imported = Workspace.create(tmp_path / "imported.duckdb")
+    try:
+        summary = run_fetch(fetched, fetcher(server), request())
+        (result,) = import_paths(imported, [path], source="x")
+        assert summary.stored == result.stored == len(body["data"])
+        assert messages(fetched) == messages(imported)
+        assert not any(r.path == SEARCH for r in server.requests)
+    finally:
+        fetched.close()
+        imported.close()

@@ -211,6 +211,19 @@ def asked(server: ReplayServer) -> list[str]:
     return out
 
 
+def secret_rows(ws: Workspace, secret: str) -> dict[str, int]:
+    """Rows of every table holding `secret` anywhere (DuckDB compresses strings in the
+    file, so its bytes alone could miss it)."""
+    tables = [r[0] for r in ws.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+    found = {}
+    for table in tables:
+        row = ws.con.execute(
+            f'SELECT count(*) FROM "{table}" t WHERE CAST(t AS VARCHAR) LIKE ?', [f"%{secret}%"]
+        ).fetchone()
+        found[table] = row[0] if row else 0
+    return found
+
+
 FULL_RUN = [
     f"/channels {CHANNEL}",
     f"/playlistItems {UPLOADS}",
@@ -483,6 +496,10 @@ def test_cli_fetch_then_metrics_end_to_end(tmp_path: Path, server: ReplayServer)
     assert may["active_members"] == 5
     # The key is in no byte of the workspace.
     assert KEY.encode() not in db.read_bytes()
+    with Workspace.open(db) as ws:
+        found = secret_rows(ws, KEY)
+    assert {"raw_items", "rejects", "imports", "fetch_state", "messages"} <= set(found)
+    assert sum(found.values()) == 0
 
 
 def test_key_is_required_by_the_cli(tmp_path: Path) -> None:

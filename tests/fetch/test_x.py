@@ -468,3 +468,16 @@ def test_fetched_sample_page_maps_like_the_imported_file(
     finally:
         fetched.close()
         imported.close()
+
+
+def test_accounts_add_looks_a_handle_up(server: ReplayServer) -> None:
+    server.add(f"/2/users/by/username/{OFFICE['username']}", {"data": OFFICE})
+    assert fetcher(server).resolve_account("@office_du_lac") == (OFFICE["id"], "Office du lac")
+    gone = {
+        "errors": [
+            {"detail": "Could not find user with username: [ghost].", "title": "Not Found Error"}
+        ]
+    }
+    server.add("/2/users/by/username/ghost", gone)
+    with pytest.raises(LienError, match="Could not find user"):
+        fetcher(server).resolve_account("@ghost")

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lien.cli import cli
 from lien.fetching import FetchRequest, load_state, run_fetch
@@ -555,3 +557,37 @@ def test_sample_comment_pages_map_like_the_imported_files(
     finally:
         fetched.close()
         imported.close()
+
+
+def test_accounts_add_looks_a_handle_up(ws: Workspace, server: ReplayServer) -> None:
+    server.add("/channels", listing("channel", [channel_resource()]), query={"forHandle": "@lac"})
+    assert fetcher(server).resolve_account("@lac") == (CHANNEL, "Office du lac")
+    server.add("/channels", listing("channel", []), query={"forHandle": "@ghost"})
+    with pytest.raises(Exception, match="no channel @ghost"):
+        fetcher(server).resolve_account("@ghost")
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=12), min_size=1, max_size=6))
+def test_any_sequence_of_budgets_ends_with_each_message_once(budgets: list[int]) -> None:
+    """Runs with these budgets, then unlimited ones: the channel ends complete, and apart
+    from the channel (read once per run) and the call refused each time, no call is made
+    twice."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder, ReplayServer() as server:
+        serve_channel(server)
+        ws = Workspace.create(Path(folder) / "ws.duckdb")
+        try:
+            runs = 0
+            for budget in [*budgets, *[100] * 3]:
+                if runs and load_state(ws, "youtube", CHANNEL).get("phase") == "done":
+                    break
+                run_fetch(ws, fetcher(server), request(budget=budget))
+                runs += 1
+            assert messages(ws) == expected_rows()
+            calls = [c for c in asked(server) if c != f"/channels {CHANNEL}"]
+            assert calls == FULL_RUN[1:]
+            assert asked(server).count(f"/channels {CHANNEL}") == runs
+        finally:
+            ws.close()

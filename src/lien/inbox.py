@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ import pyarrow as pa
 
 from .metrics import timebase
 from .metrics.compute import workspace_tables
-from .metrics.views import Settings, Views
+from .metrics.views import Settings, Views, hours_between
 from .privacy import pseudonymizer
 
 if TYPE_CHECKING:
@@ -67,20 +68,16 @@ def age_text(hours: float, lang: str) -> str:
     return f"{int(hours)} h {minutes:02d}" if hours >= 1 else f"{minutes} min"
 
 
-def inbox(
+def _listed(
     ws: Workspace,
-    unanswered: bool = True,
-    since: date | str | None = None,
-    platforms: list[str] | None = None,
-    names: bool = False,
-    now: datetime | None = None,
-    lang: str | None = None,
-) -> pa.Table:
-    """Questions and addressed messages (waiting ones only unless `unanswered` is False)."""
+    settings: Settings,
+    unanswered: bool,
+    since: date | str | None,
+    platforms: list[str] | None,
+) -> ibis.Table:
     messages, accounts = workspace_tables(ws)
     if platforms:
         messages = messages.filter(messages.platform.isin(platforms))
-    settings = Settings.of(ws)
     views = Views(messages, accounts, settings)
     r = views.responses
     r = r.filter(r.is_question | r.addressed)
@@ -89,6 +86,44 @@ def inbox(
     if since is not None:
         day = since if isinstance(since, date) else date.fromisoformat(since)
         r = r.filter(r.created_at >= ibis.literal(timebase.to_utc(day, settings.timezone)))
+    return r
+
+
+def waiting_by_age(
+    ws: Workspace,
+    bounds_h: Sequence[float],
+    since: date | str | None = None,
+    now: datetime | None = None,
+) -> list[int]:
+    """How many messages of the inbox wait, by age: one count per age bucket [0, b1), [b1, b2)
+    ... [b_last, ∞) in hours, counted in the engine (a big community has millions)."""
+    r = _listed(ws, Settings.of(ws), True, since, None)
+    moment = (now or datetime.now(UTC)).replace(tzinfo=None)
+    age = hours_between(ibis.literal(moment), r.created_at)
+    bucket = ibis.literal(0)
+    for bound in bounds_h:
+        bucket = bucket + ibis.ifelse(age >= bound, 1, 0)
+    counted = r.group_by(bucket=bucket).aggregate(n=r.count()).to_pyarrow().to_pylist()
+    out = [0] * (len(bounds_h) + 1)
+    for row in counted:
+        out[int(row["bucket"])] = int(row["n"])
+    return out
+
+
+def inbox(
+    ws: Workspace,
+    unanswered: bool = True,
+    since: date | str | None = None,
+    platforms: list[str] | None = None,
+    names: bool = False,
+    now: datetime | None = None,
+    lang: str | None = None,
+    limit: int | None = None,
+) -> pa.Table:
+    """Questions and addressed messages (waiting ones only unless `unanswered` is False),
+    oldest first; the `limit` oldest only when given."""
+    settings = Settings.of(ws)
+    r = _listed(ws, settings, unanswered, since, platforms)
     full = ibis.duckdb.from_connection(ws.con).table("messages")
     roots = full.select(platform=full.platform, root_key=full.id, root_text=full.text)
     extra = full.select("platform", "id", "root_id", "url", "text", "author_handle")
@@ -106,7 +141,10 @@ def inbox(
     r = r.left_join(roots, [r.platform == roots.platform, r.root_id == roots.root_key]).drop(
         "platform_right", "root_key"
     )
-    rows = r.order_by([r.created_at, r.platform, r.id]).to_pyarrow().to_pylist()
+    r = r.order_by([r.created_at, r.platform, r.id])
+    if limit is not None:
+        r = r.limit(limit)
+    rows = r.to_pyarrow().to_pylist()
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     lang = lang or ws.lang
     alias = None if names else pseudonymizer(ws)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from ..inbox import inbox
+from ..inbox import inbox, waiting_by_age
 from ..metrics import compute
 from ..metrics.community import Cohort, language_shares, retention_by_cohort, window_views
 from ..metrics.compute import annotations_table
@@ -78,15 +78,9 @@ def gather(
     latest = active[-1] if active else None
     previous = active[-2] if len(active) > 1 else None
 
-    waiting = inbox(ws, True, since, names=names, now=now, lang=lang).to_pylist()
-    timezone = ws.timezone  # a settings read: once, not per message
-    ages = [_hours(r["created_at"], timezone, now) for r in waiting]
-    buckets = []
-    low = 0.0
-    for high, label in AGE_BUCKETS:
-        count = sum(1 for a in ages if a >= low and (high is None or a < high))
-        buckets.append((label, count))
-        low = float(high or 0)
+    waiting = inbox(ws, True, since, names=names, now=now, lang=lang, limit=INBOX_ROWS)
+    counts = waiting_by_age(ws, [h for h, _ in AGE_BUCKETS if h is not None], since, now)
+    buckets = [(label, n) for (_, label), n in zip(AGE_BUCKETS, counts, strict=True)]
     people_period = None
     people_rows: list[dict[str, Any]] = []
     if latest is not None:
@@ -127,9 +121,9 @@ def gather(
         document=document,
         latest=latest,
         previous=previous,
-        inbox_rows=waiting[:INBOX_ROWS],
+        inbox_rows=waiting.to_pylist(),
         waiting_by_age=buckets,
-        waiting_total=len(waiting),
+        waiting_total=sum(counts),
         people_period=people_period,
         people=people_rows,
         network=picture,
@@ -141,14 +135,6 @@ def gather(
         names=names,
         compare=_compare(ws, compare_windows),
     )
-
-
-def _hours(local_text: str, timezone: str, now: datetime | None) -> float:
-    from zoneinfo import ZoneInfo
-
-    written = datetime.strptime(local_text, "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo(timezone))
-    moment = now.replace(tzinfo=UTC) if now else datetime.now(UTC)
-    return (moment - written).total_seconds() / 3600
 
 
 def _period_start(label: str) -> date:

@@ -57,6 +57,13 @@ class ReportData:
     names: bool = False
     compare: dict[str, Any] | None = None
 
+    def coverage_grid(self) -> tuple[list[str], list[tuple[str, list[int]]]]:
+        """The coverage as a grid: platforms across, periods down (0 where none)."""
+        platforms = sorted({c["platform"] for c in self.coverage})
+        counts = {(c["period"], c["platform"]): c["messages"] for c in self.coverage}
+        periods = sorted({c["period"] for c in self.coverage})
+        return platforms, [(q, [counts.get((q, p), 0) for p in platforms]) for q in periods]
+
 
 def _active(period: dict[str, Any]) -> bool:
     return bool(period["member_messages"] or period["account_posts"])

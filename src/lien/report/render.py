@@ -109,6 +109,18 @@ def headlines(data: ReportData, loc: Locale) -> list[Markup]:
             period=period,
         )
     )
+    if p.get("positive_share") is not None:
+        out.append(
+            Markup(
+                escape(
+                    g("{positive} of members' messages were positive; {thanks} thanked someone.")
+                )
+            ).format(
+                positive=figure("positive_share", p["positive_share"], loc),
+                thanks=figure("gratitude_share", p["gratitude_share"], loc),
+            )
+            + _trend("positive_share", data, loc)
+        )
     if p["retention"] is not None:
         out.append(
             Markup(escape(g("{rate} of the previous period's active members came back."))).format(

@@ -85,7 +85,11 @@ def test_first_fetch_stores_media_comments_and_every_reply(
         summary = run_fetch(ws, fetcher(server), FetchRequest(ACCOUNT))
         assert messages(ws) == EXPECTED
         state = load_state(ws, "instagram", ACCOUNT)
-        raw = repr(ws.con.execute("SELECT * FROM raw_items").fetchall())
+        tables = ws.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE'"
+        ).fetchall()
+        raw = repr([ws.con.execute(f'SELECT * FROM "{t}"').fetchall() for (t,) in tables])
+        assert "17960000000000104" in raw  # the dump holds the stored payloads
     assert asked(server) == [
         (MEDIA, None),
         (f"/{M12}/comments", None),

@@ -5,6 +5,7 @@ Nothing executes, nothing is requested, nothing overflows, every chart has marks
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,7 +91,14 @@ def test_demo_report_opens_cleanly(
     )
     assert len(marks) >= 6 and all(n > 3 for n in marks)
     assert page.locator("#network circle").count() > 10
-    shot = tmp_path / f"report-{width}.png"
+    # Belonging: members, retention and retention by cohort; Tone: its chart and its words.
+    assert page.locator("#belonging figure svg").count() == 3
+    assert page.locator("#tone figure svg").count() == 1
+    assert page.locator("#tone [data-key=term_messages]").count() >= 10
+    # LIEN_REPORT_SHOTS=DIR keeps the screenshots, to look at them.
+    folder = Path(os.environ.get("LIEN_REPORT_SHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / f"report-{width}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
     page.close()

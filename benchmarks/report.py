@@ -32,7 +32,8 @@ def measure(workspace: Path, out: Path, pdf: bool) -> tuple[int, float, float, f
     from lien.workspace import Workspace
 
     with Workspace.open(workspace) as ws:
-        messages = int(ws.con.execute("SELECT count(*) FROM messages").fetchone()[0])  # type: ignore[index]
+        row = ws.con.execute("SELECT count(*) FROM messages").fetchone()
+        messages = int(row[0]) if row else 0
         compute(ws)  # brings annotations up to date (a one-off, not the report's cost)
         started = time.perf_counter()
         compute(ws)

@@ -8,6 +8,9 @@ process: DuckDB's `read_csv`/`read_json` into a table (the baseline), then `lien
 new workspace (language and tone annotation included, as users get it). Prints messages per
 second, the ratio to the baseline, and the peak memory of a child that only runs the import, so
 that the two sizes show whether memory grows with the file.
+
+Then the bulk platform formats (twarc2 JSON Lines, Pushshift NDJSON, 4CAT CSV and NDJSON),
+through benchmarks/import_sources.py: the same ratio to DuckDB's raw read, per source.
 """
 
 from __future__ import annotations
@@ -84,6 +87,13 @@ def main() -> None:
         help="largest file, in messages; a file a quarter that size runs first (default 1000000)",
     )
     parser.add_argument("--sizes", help="comma-separated sizes instead (e.g. 250000,4000000)")
+    parser.add_argument(
+        "--source-records",
+        type=int,
+        default=200_000,
+        help="records per bulk platform format (twarc2, Pushshift, 4CAT), run after the demo "
+        "files by import_sources.py; 0 skips them (default 200000)",
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -108,6 +118,11 @@ def main() -> None:
                     f"{timed['lien_s'] / timed['baseline_s']:>7.1f}×{alone['peak_mb']:>10,.0f}"
                 )
                 path.unlink()
+    if args.source_records:
+        import import_sources  # benchmarks/ is on the path when this file runs as a script
+
+        print("\nBulk platform formats (ratio per source):")
+        import_sources.run(args.source_records, seed=7)
 
 
 if __name__ == "__main__":

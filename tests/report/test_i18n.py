@@ -56,3 +56,6 @@ def test_french_numbers() -> None:
     assert fr.number(15000) == "15\u202f000" and en.number(15000) == "15,000"
     assert fr.language("en") == "anglais" and en.language("fr") == "French"
     assert fr.language(None) == "inconnue"
+    # A window's end is exclusive: the report names its last day.
+    assert fr.day("2022-01-01", before=True) == "31 décembre 2021"
+    assert en.day("2021-03-05") == "5 March 2021"

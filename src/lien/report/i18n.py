@@ -9,14 +9,14 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from babel import Locale as BabelLocale
 from babel import UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
@@ -74,6 +74,14 @@ class Locale:
         if unit == "hours":
             return self.hours(value)
         return self.number(value)
+
+    def day(self, iso: str | None, before: bool = False) -> str:
+        """'2021-03-05' → '5 mars 2021' / '5 March 2021'; `before`: the day before (the last
+        day of a window whose end is exclusive)."""
+        if not iso:
+            return "—"
+        day = date.fromisoformat(iso) - timedelta(days=1 if before else 0)
+        return format_date(day, format="long", locale=self.babel)
 
     def language(self, code: str | None) -> str:
         """'fr' → 'français' / 'French'; an unknown code is shown as it is."""

@@ -44,6 +44,18 @@ def test_every_source_is_exercised() -> None:
     assert not missing, f"sources without any expected/ case: {missing}"
 
 
+def test_every_source_is_fuzzed() -> None:
+    from . import test_meta_sources, test_social_files, test_x_reddit_4cat
+
+    fuzzed = set(test_meta_sources.SEEDS) | set(test_social_files.SEEDS)
+    fuzzed |= set(test_x_reddit_4cat.FUZZED)
+    # The foundation's formats: hypothesis rows, lines and round trips through lien's exports
+    # in tests/test_import_properties.py.
+    fuzzed |= {"csv", "lien-jsonl", "lien-parquet"}
+    missing = sorted(s.name for s in all_sources() if s.name not in fuzzed)
+    assert not missing, f"sources without a hypothesis fuzzing test: {missing}"
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: str(p.relative_to(EXPECTED)))
 def test_sniffing_picks_exactly_one_source(case: Path) -> None:
     spec = load(case)

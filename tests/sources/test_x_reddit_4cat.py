@@ -220,6 +220,9 @@ def _mutate(value: Any, data: st.DataObject) -> Any:
     return value
 
 
+FUZZED = ("x", "reddit", "4cat")
+
+
 @pytest.fixture(scope="module")
 def fuzz_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     """One workspace for all examples: each import balances on its own."""
@@ -256,7 +259,7 @@ def _seed_lines(source: str) -> list[Any]:
     return lines
 
 
-@pytest.mark.parametrize("source", ["x", "reddit", "4cat"])
+@pytest.mark.parametrize("source", FUZZED)
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -277,7 +280,7 @@ def test_bulk_readers_only_reject_or_fail_cleanly_on_mutated_lines(
     _import_cleanly(fuzz_ws, source, path)
 
 
-@pytest.mark.parametrize("source", ["x", "reddit", "4cat"])
+@pytest.mark.parametrize("source", FUZZED)
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

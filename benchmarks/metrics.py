@@ -5,13 +5,16 @@
 For each size: builds the demo workspace (once, kept in a temp folder), then in a child
 process runs the full compute() (every per-period key, the network block and regular members)
 and, in the same child, a plain pandas implementation of three headline metrics (response
-rate, horizontality, retention). Prints seconds, peak memory and the ratio.
+rate, horizontality, retention). Prints seconds, peak memory, the ratio and the machine's load
+average at the end of each size (figures taken while other work runs are inflated; the ratio
+to the baseline, run in the same conditions, much less).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -71,6 +74,18 @@ def naive_pandas(db: str) -> float:
     return time.perf_counter() - started
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM rather than ru_maxrss, which a child started
+    from a big parent inherits (Linux keeps the parent's high-water mark across exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(db: str, which: str) -> None:
     from lien.metrics import compute
     from lien.workspace import Workspace
@@ -83,7 +98,7 @@ def child(db: str, which: str) -> None:
             out["seconds"] = time.perf_counter() - started
     else:
         out["seconds"] = naive_pandas(db)
-    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_mb"] = peak_mb()
     print(json.dumps(out))
 
 
@@ -109,7 +124,7 @@ def main() -> None:
 
     print(
         f"{'messages':>12}{'lien s':>9}{'lien MB':>9}{'pandas s':>10}{'pandas MB':>11}"
-        f"{'ratio':>7}{'build s':>9}"
+        f"{'ratio':>7}{'build s':>9}{'load':>7}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
@@ -122,6 +137,7 @@ def main() -> None:
                 f"{built.messages:>12,}{lien['seconds']:>9.1f}{lien['peak_mb']:>9,.0f}"
                 f"{naive['seconds']:>10.1f}{naive['peak_mb']:>11,.0f}"
                 f"{lien['seconds'] / naive['seconds']:>6.1f}×{build_s:>9.0f}"
+                f"{os.getloadavg()[0]:>7.1f}"
             )
 
 

@@ -131,7 +131,6 @@ class Views:
             p_parent_id=m.parent_id,
             p_author_id=m.author_id,
             p_role=m.role,
-            p_created_at=m.created_at,
             p_present=ibis.literal(True),
         )
         m = m.left_join(parents, ["platform", "parent_id"]).drop(
@@ -155,7 +154,7 @@ class Views:
             period_start=timebase.period_start(local, self.period),
             month_start=timebase.period_start(local, "month"),
             is_question=(m.role == "member") & (kind != "orphan") & question,
-        ).drop("p_present", "text")
+        ).drop("p_present", "p_parent_id", "text", "author_handle", "author_is_bot")
         # Every metric reads this table several times: computing its joins once, without
         # the texts, is what keeps tens of millions of messages within a minute or two.
         if self.materialise:
@@ -260,68 +259,72 @@ class Views:
     def comment_of(self) -> ir.Table:
         """(platform, id, comment_id) of every comment and of every reply below a comment.
 
-        Pointer jumping: each round replaces a pointer by its target's pointer, so a chain of
-        depth d resolves in about log2(d) rounds.
+        Pointer jumping: each round replaces a pending pointer by its target's pointer, so a
+        chain of depth d resolves in about log2(d) rounds. Only the pending pointers are carried
+        from round to round (a reply of a comment resolves in the first): the rounds after it
+        handle the few deep replies, not the whole table again.
         """
         b = self.base
-        ptr = b.filter(b.kind.isin(["comment", "reply"])).select(
-            "platform",
-            "id",
-            up=ibis.ifelse(b.kind == "comment", b.id, b.parent_id),
-            done=b.kind == "comment",
-        )
+        resolved = [
+            b.filter(b.kind == "comment").select("platform", "id", up=b.id, done=True),
+        ]
+        replies = b.filter(b.kind == "reply")
+        pending = replies.select("platform", "id", up=replies.parent_id, done=False)
         for _ in range(40):
-            pending = ptr.filter(~ptr.done).count().execute()
-            if not pending:
-                break
-            target = ptr.select(platform=ptr.platform, up=ptr.id, t_up=ptr.up, t_done=ptr.done)
-            joined = ptr.left_join(target, ["platform", "up"]).drop("platform_right", "up_right")
-            # A pointer that leaves the known messages (an orphan above) is dropped.
-            ptr = (
-                joined.filter(joined.done | joined.t_up.notnull())
-                .select(
-                    "platform",
-                    "id",
-                    up=ibis.ifelse(joined.done, joined.up, joined.t_up),
-                    done=joined.done | joined.t_done.fill_null(False),
-                )
-                .cache()
+            current = ibis.union(*resolved, pending, distinct=False)
+            target = current.select(
+                platform=current.platform, up=current.id, t_up=current.up, t_done=current.done
             )
-            self._cached.append(ptr)
-        return ptr.filter(ptr.done).select("platform", "id", comment_id=ptr.up)
+            # A pointer that leaves the known messages (an orphan above) is dropped.
+            joined = pending.join(target, ["platform", "up"])
+            jumped = joined.select("platform", "id", up=joined.t_up, done=joined.t_done).cache()
+            self._cached.append(jumped)
+            resolved.append(jumped.filter(jumped.done))
+            pending = jumped.filter(~jumped.done)
+            if not pending.count().execute():
+                break
+        done = ibis.union(*resolved, distinct=False)
+        return done.select("platform", "id", comment_id=done.up)
 
     @cached_property
     def comment_threads(self) -> ir.Table:
         """One row per comment: its period, descendant count and whether it holds a dialogue."""
         b = self.base
         members = b.join(self.comment_of, ["platform", "id"]).select(
-            b.platform, b.id, b.author_id, b.created_at, "comment_id"
+            b.platform, b.author_id, b.created_at, "comment_id"
         )
-        known = members.filter(members.author_id.notnull())
+        # Messages per comment thread, author (unknown included) and second: the thread sizes,
+        # and the (author, second) pairs the dialogue test needs, in one pass over the join.
+        grouped = members.group_by(["platform", "comment_id", "author_id", "created_at"]).aggregate(
+            n=lambda t: t.count()
+        )
+        if self.materialise:
+            grouped = grouped.cache()
+            self._cached.append(grouped)
+        sizes = grouped.group_by(["platform", "comment_id"]).aggregate(
+            descendants=lambda t: t.n.sum() - 1
+        )
         # A back-and-forth: X writes, then another author, then X again, at strictly
         # increasing times (messages of the same second are simultaneous: no order among them
-        # makes or breaks a dialogue). For X it exists when some other author wrote strictly
-        # between X's first and last message. Counting, per message of X, the others' messages
-        # before it (`others_before`) and up to its second (`others_upto`), both grow with time:
-        # X has a dialogue when max(others_before) > min(others_upto).
-        thread = [known.platform, known.comment_id]
-        own = [*thread, known.author_id]
-        before = ibis.rank().over(group_by=thread, order_by=known.created_at)  # 0-based
-        tied = known.id.count().over(group_by=[*thread, known.created_at])
-        own_before = ibis.rank().over(group_by=own, order_by=known.created_at)
-        own_tied = known.id.count().over(group_by=[*own, known.created_at])
-        ranked = known.mutate(
-            others_before=before - own_before,
-            others_upto=(before + tied) - (own_before + own_tied),
+        # makes or breaks a dialogue). It exists for X when some other author wrote strictly
+        # between X's first and last second. Over the distinct (author, second) pairs of the
+        # thread, with `before` the pairs of earlier seconds and `upto` those up to this one:
+        # the others' pairs before X's last second are max(before) - (X's seconds - 1), those
+        # up to X's first second min(upto) - 1; X has a dialogue when the first exceeds the second.
+        pairs = grouped.filter(grouped.author_id.notnull())
+        thread = [pairs.platform, pairs.comment_id]
+        before = ibis.rank().over(group_by=thread, order_by=pairs.created_at)  # 0-based
+        upto = pairs.n.count().over(
+            ibis.range_window(
+                group_by=thread, order_by=pairs.created_at, preceding=None, following=0
+            )
         )
+        ranked = pairs.mutate(before=before, upto=upto)
         per_author = ranked.group_by(["platform", "comment_id", "author_id"]).aggregate(
-            dialogue=lambda t: t.others_before.max() > t.others_upto.min()
+            dialogue=lambda t: (t.before.max() - (t.count() - 1)) > (t.upto.min() - 1)
         )
         back_and_forth = per_author.group_by(["platform", "comment_id"]).aggregate(
             dialogue=lambda t: t.dialogue.cast("int8").max()
-        )
-        sizes = members.group_by(["platform", "comment_id"]).aggregate(
-            descendants=lambda t: t.count() - 1
         )
         comments = b.filter(b.kind == "comment").select(
             "platform", comment_id=b.id, period_start=b.period_start, created_at=b.created_at

@@ -5,9 +5,9 @@
 For each size (by default a quarter of --size, then --size), builds the demo community, writes
 it as a generic CSV and as lien's JSON Lines export, then, for each file, in a fresh child
 process: DuckDB's `read_csv`/`read_json` into a table (the baseline), then `lien import` into a
-new workspace (language and tone annotation included, as users get it). Prints messages per
-second, the ratio to the baseline, and the peak memory of a child that only runs the import, so
-that the two sizes show whether memory grows with the file.
+new workspace (as users run it: messages only, language and tone are annotated when first
+needed). Prints messages per second, the ratio to the baseline, and the peak memory of a child
+that only runs the import, so that the two sizes show whether memory grows with the file.
 
 Then the bulk platform formats (twarc2 JSON Lines, Pushshift NDJSON, 4CAT CSV and NDJSON),
 through benchmarks/import_sources.py: the same ratio to DuckDB's raw read, per source.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -100,6 +101,7 @@ def main() -> None:
         child(*args.child)
         return
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.size // 4, args.size]
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(
         f"{'file':<24}{'messages':>10}{'lien msg/s':>12}{'DuckDB msg/s':>14}{'ratio':>8}"
         f"{'peak MB':>10}"

@@ -300,3 +300,71 @@ def test_round_trip_all_combinations_of_optional_nulls(tmp_path: Path) -> None:
         "SELECT author_is_bot, owner_liked FROM messages ORDER BY id::INT"
     ).fetchall()
     assert got == [(r["author_is_bot"], r["owner_liked"]) for r in rows]
+
+
+def _walk_root(parents: dict[str, str | None], mid: str) -> str | None:
+    """The root by walking up one parent at a time (independent of the SQL): None when an
+    ancestor is missing or the chain loops."""
+    seen = set()
+    while True:
+        if mid in seen:
+            return None
+        seen.add(mid)
+        parent = parents[mid]
+        if parent is None:
+            return mid
+        if parent not in parents:
+            return None
+        mid = parent
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> tuple[dict[str, str | None], list[list[str]]]:
+    """Messages with parents among them (deep chains), missing parents and loops, spread over
+    files imported one after the other (a reply may come before its thread)."""
+    n = draw(st.integers(1, 40))
+    names = [f"m{i}" for i in range(n)]
+    parents: dict[str, str | None] = {}
+    for i, mid in enumerate(names):
+        kind = draw(st.sampled_from(["top", "chain", "any", "missing"]))
+        if kind == "top" or (kind == "chain" and i == 0):
+            parents[mid] = None
+        elif kind == "chain":
+            parents[mid] = names[i - 1]
+        elif kind == "any":
+            other = draw(st.sampled_from(names))
+            parents[mid] = None if other == mid else other  # may make a loop
+        else:
+            parents[mid] = f"gone{i}"
+    k = draw(st.integers(1, 3))
+    file_of = {m: draw(st.integers(0, k - 1), label=m) for m in names}
+    files = [[m for m in names if file_of[m] == f] for f in range(k)]
+    return parents, [f for f in files if f]
+
+
+@SETTINGS
+@given(forest=forests())
+def test_roots_match_a_walk_up_the_parents(
+    forest: tuple[dict[str, str | None], list[list[str]]],
+) -> None:
+    parents, files = forest
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        ws = fresh(tmp, "r")
+        arrived: dict[str, str | None] = {}
+        for i, ids in enumerate(files):
+            rows = [
+                {
+                    "platform": "x",
+                    "id": m,
+                    "parent_id": parents[m],
+                    "created_at": datetime(2020, 1, 1),
+                }
+                for m in ids
+            ]
+            (r,) = ws.import_paths([to_csv(rows, tmp / f"f{i}.csv")])
+            assert r.stored == len(ids), r.summary()
+            arrived.update({m: parents[m] for m in ids})
+            got = dict(ws.con.execute("SELECT id, root_id FROM messages").fetchall())
+            assert got == {m: _walk_root(arrived, m) for m in arrived}, i
+        ws.close()

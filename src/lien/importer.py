@@ -44,7 +44,8 @@ STAGE = "_lien_stage"
 BATCH = 5000
 # Derived by lien when a source leaves them empty; an incoming NULL keeps the stored value.
 DERIVED_FIELDS = ("root_id", "lang")
-ROOT_RESOLUTION_MAX_DEPTH = 500
+# Passes of root resolution; each doubles the depth reached (2**16: deeper than any thread).
+ROOT_PASSES = 16
 
 
 @dataclass
@@ -245,17 +246,22 @@ def _same(field_name: str) -> str:
 
 def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str) -> dict[str, int]:
     """Merge the staging table into the workspace; return the counts. Runs inside the caller's
-    transaction."""
+    transaction.
+
+    The staging table is the only wide copy of the file: the classification, raw ids and
+    roots live in narrow tables keyed on `_row`, and the workspace tables are written straight
+    from the staging table (the raw archive and the messages each in one pass)."""
     _validate_stage(con)
     same = " AND ".join(_same(f) for f in schema.CONTENT_FIELDS)
+    # The last record of each message in the file wins; earlier ones are duplicates.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _lien_class AS
         WITH cand AS (
-            SELECT {", ".join(schema.CONTENT_FIELDS)}, _row FROM {STAGE} WHERE _reject IS NULL
-            QUALIFY row_number() OVER (PARTITION BY platform, id ORDER BY _row DESC) = 1
+            SELECT * FROM {STAGE} WHERE _reject IS NULL AND _row IN (
+                SELECT max(_row) FROM {STAGE} WHERE _reject IS NULL GROUP BY platform, id)
         )
-        SELECT c.*,
+        SELECT c._row, c._raw_id, c.platform, c.id, c.parent_id,
             CASE
                 WHEN m.id IS NULL THEN 'new'
                 WHEN {same} THEN 'same'
@@ -263,58 +269,30 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
                      AND (c.edited_at IS NULL OR c.edited_at < m.edited_at) THEN 'stale'
                 ELSE 'changed'
             END AS _status,
-            m.root_id AS _old_root, m.lang AS _old_lang
+            -- Derived fields: an incoming NULL keeps the stored value; a top-level message
+            -- is its own root.
+            coalesce(c.root_id, m.root_id, CASE WHEN c.parent_id IS NULL THEN c.id END) AS _root,
+            m.lang AS _old_lang
         FROM cand c LEFT JOIN messages m ON m.platform = c.platform AND m.id = c.id
         """
     )
     row = con.execute("SELECT coalesce(max(id), 0) FROM raw_items").fetchone()
     raw_base = int(row[0]) if row else 0
+    # What gets written: new and changed messages, and rejects, each with its raw item.
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE _lien_rawmap AS
-        SELECT s._row, s._raw_id IS NULL AS _is_new,
-               coalesce(s._raw_id, {raw_base} + row_number() OVER (ORDER BY s._row)) AS raw_id
-        FROM {STAGE} s
-        WHERE s._reject IS NOT NULL
-           OR s._row IN (SELECT _row FROM _lien_class WHERE _status IN ('new', 'changed'))
+        CREATE OR REPLACE TEMP TABLE _lien_keep AS
+        SELECT k.*, k._raw_id IS NULL AS _is_new,
+               coalesce(k._raw_id, {raw_base} + row_number() OVER (ORDER BY k._row)) AS raw_id
+        FROM (
+            SELECT _row, _raw_id, false AS _is_reject, _status = 'changed' AS _changed,
+                   platform, id, parent_id, _root, _old_lang
+            FROM _lien_class WHERE _status IN ('new', 'changed')
+            UNION ALL
+            SELECT _row, _raw_id, true, false, NULL, NULL, NULL, NULL, NULL
+            FROM {STAGE} WHERE _reject IS NOT NULL
+        ) k
         """
-    )
-    con.execute(
-        f"""
-        INSERT INTO raw_items
-        SELECT r.raw_id, ?, ?, s._location, s._raw, s._hints
-        FROM {STAGE} s JOIN _lien_rawmap r USING (_row) WHERE r._is_new
-        """,
-        [import_id, source_name],
-    )
-    con.execute(
-        """
-        DELETE FROM messages USING _lien_class c
-        WHERE messages.platform = c.platform AND messages.id = c.id AND c._status = 'changed'
-        """
-    )
-    cols = ", ".join(
-        f"coalesce(c.{f}, c._old_{'root' if f == 'root_id' else 'lang'})"
-        if f in DERIVED_FIELDS
-        else f"c.{f}"
-        for f in schema.CONTENT_FIELDS
-    )
-    con.execute(
-        f"""
-        INSERT INTO messages
-        SELECT {cols}, ?, r.raw_id
-        FROM _lien_class c JOIN _lien_rawmap r USING (_row)
-        WHERE c._status IN ('new', 'changed')
-        """,
-        [import_id],
-    )
-    con.execute(
-        f"""
-        INSERT INTO rejects
-        SELECT ?, r.raw_id, s._location, s._reject_kind, s._reject, s._raw
-        FROM {STAGE} s JOIN _lien_rawmap r USING (_row) WHERE s._reject IS NOT NULL
-        """,
-        [import_id],
     )
     counts_row = con.execute(
         f"""
@@ -326,9 +304,51 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     ).fetchone()
     assert counts_row is not None
     read, rejected, stored, updated = (int(x) for x in counts_row)
-    resolve_roots(con)
     con.execute("DROP TABLE IF EXISTS _lien_class")
-    con.execute("DROP TABLE IF EXISTS _lien_rawmap")
+    con.execute(
+        f"""
+        INSERT INTO raw_items
+        SELECT k.raw_id, ?, ?, s._location, s._raw, s._hints
+        FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_new
+        """,
+        [import_id, source_name],
+    )
+    con.execute(
+        f"""
+        INSERT INTO rejects
+        SELECT ?, k.raw_id, s._location, s._reject_kind, s._reject, s._raw
+        FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_reject
+        """,
+        [import_id],
+    )
+    if updated:
+        con.execute(
+            """
+            DELETE FROM messages USING _lien_keep k
+            WHERE messages.platform = k.platform AND messages.id = k.id AND k._changed
+            """
+        )
+    _resolve_roots(con)
+    cols = ", ".join(
+        "coalesce(k._root, r.root)"
+        if f == "root_id"
+        else "coalesce(s.lang, k._old_lang)"
+        if f == "lang"
+        else f"s.{f}"
+        for f in schema.CONTENT_FIELDS
+    )
+    con.execute(
+        f"""
+        INSERT INTO messages
+        SELECT {cols}, ?, k.raw_id
+        FROM {STAGE} s JOIN _lien_keep k USING (_row)
+        LEFT JOIN _lien_roots r ON r.platform = k.platform AND r.id = k.id
+        WHERE NOT k._is_reject
+        """,
+        [import_id],
+    )
+    con.execute("DROP TABLE IF EXISTS _lien_keep")
+    con.execute("DROP TABLE IF EXISTS _lien_roots")
     return {
         "read": read,
         "stored": stored,
@@ -338,21 +358,73 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     }
 
 
-def resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
-    """Fill root_id where a source could not: top-level messages are their own root; others
-    take their parent's root, one level per pass. Orphans (parent not in the workspace) keep
-    NULL until their parent arrives."""
-    con.execute("UPDATE messages SET root_id = id WHERE root_id IS NULL AND parent_id IS NULL")
-    for _ in range(ROOT_RESOLUTION_MAX_DEPTH):
-        changed = con.execute(
-            """
-            UPDATE messages AS c SET root_id = p.root_id FROM messages AS p
-            WHERE c.root_id IS NULL AND p.platform = c.platform AND p.id = c.parent_id
-              AND p.root_id IS NOT NULL
-            """
-        ).fetchone()
-        if not changed or not changed[0]:
+def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
+    """Find the root of the incoming messages a source left without one, and of the stored
+    orphans whose ancestors may have arrived (run after the changed messages are deleted and
+    before the incoming ones are inserted). Stored orphans get their root here; the incoming
+    ones' roots are left in `_lien_roots` (platform, id, root, incoming) for the insert.
+
+    Pointer jumping: each pass resolves the messages whose current ancestor has a root, and
+    moves the others to their ancestor's ancestor, so a chain of depth d takes about log2(d)
+    passes over the unresolved messages only. Orphans (an ancestor not in the workspace) keep
+    NULL until it arrives; a cycle stops after ROOT_PASSES."""
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _lien_roots
+            (platform VARCHAR, id VARCHAR, root VARCHAR, incoming BOOLEAN)
+        """
+    )
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _lien_unresolved AS
+        SELECT platform, id, parent_id AS anc, true AS incoming FROM _lien_keep
+        WHERE NOT _is_reject AND _root IS NULL
+        UNION ALL
+        SELECT platform, id, parent_id, false FROM messages
+        WHERE root_id IS NULL AND parent_id IS NOT NULL
+        """
+    )
+    # Messages with a root: the stored ones (changed ones are deleted), the incoming ones, and
+    # those resolved by earlier passes (a jump may land on one).
+    known = """(
+        SELECT platform, id, root_id AS root FROM messages WHERE root_id IS NOT NULL
+        UNION ALL
+        SELECT platform, id, _root FROM _lien_keep WHERE NOT _is_reject AND _root IS NOT NULL
+        UNION ALL
+        SELECT platform, id, root FROM _lien_roots
+    )"""
+    for _ in range(ROOT_PASSES):
+        row = con.execute("SELECT count(*) FROM _lien_unresolved").fetchone()
+        if not row or not row[0]:
             break
+        # Found into a table of its own first: an INSERT whose SELECT reads the table it writes
+        # gave some rows twice (DuckDB 1.x).
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _lien_found AS
+            SELECT u.platform, u.id, k.root, u.incoming
+            FROM _lien_unresolved u JOIN {known} k ON k.platform = u.platform AND k.id = u.anc
+            """
+        )
+        con.execute("INSERT INTO _lien_roots SELECT * FROM _lien_found")
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _lien_unresolved AS
+            SELECT u.platform, u.id, v.anc, u.incoming
+            FROM _lien_unresolved u JOIN _lien_unresolved v
+              ON v.platform = u.platform AND v.id = u.anc
+            """
+        )
+    con.execute("DROP TABLE IF EXISTS _lien_unresolved")
+    con.execute("DROP TABLE IF EXISTS _lien_found")
+    row = con.execute("SELECT count(*) FROM _lien_roots WHERE NOT incoming").fetchone()
+    if row and row[0]:
+        con.execute(
+            """
+            UPDATE messages SET root_id = r.root FROM _lien_roots r
+            WHERE NOT r.incoming AND messages.platform = r.platform AND messages.id = r.id
+            """
+        )
 
 
 # -- one file ------------------------------------------------------------------------------

@@ -146,14 +146,16 @@ class GenericCsv(BulkSource):
         def col(target: str) -> str:
             return f"src.{cols[fields[target]]}" if target in fields else "NULL"
 
+        # Times, counts and booleans are parsed once, in an inner projection (p_<field>) that
+        # both the value and the reject reason read.
+        parsers = {**dict.fromkeys(TIMES, parse_time_sql), **dict.fromkeys(COUNTS, parse_int_sql)}
+        parsers.update(dict.fromkeys(BOOLS, parse_bool_sql))
+        parsed = [f"{parsers[t](col(t))} AS p_{t}" for t in parsers if t in fields]
+
         def value(target: str) -> str:
+            if target in parsers:
+                return f"src.p_{target}" if target in fields else "NULL"
             c = col(target)
-            if target in TIMES:
-                return parse_time_sql(c)
-            if target in COUNTS:
-                return parse_int_sql(c)
-            if target in BOOLS:
-                return parse_bool_sql(c)
             if target == "platform":
                 return f"nullif(lower(trim({c})), '')"
             if target in TRIMMED:
@@ -165,7 +167,7 @@ class GenericCsv(BulkSource):
             if target in fields:
                 c = col(target)
                 checks.append(
-                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND {parse_time_sql(c)} IS NULL "
+                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
                     f"THEN '{target} ''' || left({c}, 60) || ''' is not an ISO 8601 time "
                     f"(e.g. 2020-03-01T14:05:00+01:00)'"
                 )
@@ -173,7 +175,7 @@ class GenericCsv(BulkSource):
             if target in fields:
                 c = col(target)
                 checks.append(
-                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND {parse_int_sql(c)} IS NULL "
+                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
                     f"THEN '{target} ''' || left({c}, 60) || ''' is not a whole number'"
                 )
         for target in BOOLS:
@@ -183,16 +185,20 @@ class GenericCsv(BulkSource):
                     f"WHEN NOT {bool_ok_sql(c)} "
                     f"THEN '{target} ''' || left({c}, 60) || ''' is not true/false'"
                 )
-        reject = f"CASE {' '.join(checks)} END" if checks else "NULL"
+        reject = f"CASE {' '.join(checks)} END" if checks else "NULL::VARCHAR"
 
         select = ", ".join(f"{value(f)} AS {f}" for f in CONTENT_FIELDS)
+        inner = ", ".join(["src.*", *parsed])
         with session_timezone(con, ctx.timezone):
             con.execute(
                 f"""
                 INSERT INTO {table}
                 SELECT {select}, src._row, {location}, src._raw, NULL, {raw_id},
-                       {reject}, CASE WHEN {reject} IS NOT NULL THEN 'invalid' END
-                FROM ({rows_sql}) src
+                       src._rej, CASE WHEN src._rej IS NOT NULL THEN 'invalid' END
+                FROM (
+                    SELECT src.*, {reject} AS _rej
+                    FROM (SELECT {inner} FROM ({rows_sql}) src) src
+                ) src
                 """,
                 params,
             )

@@ -384,19 +384,26 @@ def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
         WHERE root_id IS NULL AND parent_id IS NOT NULL
         """
     )
-    # Messages with a root: the stored ones (changed ones are deleted), the incoming ones, and
-    # those resolved by earlier passes (a jump may land on one).
-    known = """(
-        SELECT platform, id, root_id AS root FROM messages WHERE root_id IS NOT NULL
-        UNION ALL
-        SELECT platform, id, _root FROM _lien_keep WHERE NOT _is_reject AND _root IS NOT NULL
-        UNION ALL
-        SELECT platform, id, root FROM _lien_roots
-    )"""
-    for _ in range(ROOT_PASSES):
-        row = con.execute("SELECT count(*) FROM _lien_unresolved").fetchone()
-        if not row or not row[0]:
-            break
+    row = con.execute("SELECT count(*) FROM _lien_unresolved").fetchone()
+    pending = int(row[0]) if row else 0
+    if pending:
+        # The messages with a root a jump can land on, looked up once: an ancestor pointer only
+        # ever takes the value of some unresolved message's parent. Stored messages (changed
+        # ones are deleted) and incoming ones; those resolved by a pass go to _lien_roots.
+        con.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE _lien_known AS
+            WITH wanted AS (SELECT DISTINCT platform, anc AS id FROM _lien_unresolved)
+            SELECT m.platform, m.id, m.root_id AS root
+            FROM messages m JOIN wanted USING (platform, id) WHERE m.root_id IS NOT NULL
+            UNION ALL
+            SELECT k.platform, k.id, k._root
+            FROM _lien_keep k JOIN wanted USING (platform, id)
+            WHERE NOT k._is_reject AND k._root IS NOT NULL
+            """
+        )
+    known = "(SELECT * FROM _lien_known UNION ALL SELECT platform, id, root FROM _lien_roots)"
+    for _ in range(ROOT_PASSES if pending else 0):
         # Found into a table of its own first: an INSERT whose SELECT reads the table it writes
         # gave some rows twice (DuckDB 1.x).
         con.execute(
@@ -415,8 +422,11 @@ def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
               ON v.platform = u.platform AND v.id = u.anc
             """
         )
-    con.execute("DROP TABLE IF EXISTS _lien_unresolved")
-    con.execute("DROP TABLE IF EXISTS _lien_found")
+        row = con.execute("SELECT count(*) FROM _lien_unresolved").fetchone()
+        if not row or not row[0]:
+            break
+    for table in ("_lien_unresolved", "_lien_found", "_lien_known"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     row = con.execute("SELECT count(*) FROM _lien_roots WHERE NOT incoming").fetchone()
     if row and row[0]:
         con.execute(

@@ -3,6 +3,9 @@ reparse through a Python-mapped source."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 
 from lien.importer import import_records
@@ -68,3 +71,37 @@ def test_reparse_applies_a_new_mapper_without_new_input(ws: Workspace, toy: ToyS
     assert texts == [("POST",), ("REPLY",)]
     # The rejects were re-derived, not duplicated.
     assert ws.con.execute("SELECT count(*) FROM rejects").fetchone() == (2,)
+
+
+def _memory_limit(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def test_imports_are_capped_and_analyses_are_not(
+    ws: Workspace, toy: ToySource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LIEN_MEMORY_LIMIT", raising=False)
+    seen: list[str] = []
+    default = _memory_limit(ws.con)
+    import_records(
+        ws, toy, PAGE[:2], "page", before_commit=lambda con: seen.append(_memory_limit(con))
+    )
+    # 1GB as DuckDB prints it; analyses after the import get the default back.
+    assert seen == ["953.6 MiB"] and default != seen[0]
+    assert _memory_limit(ws.con) == default
+
+
+def test_lien_memory_limit_caps_everything(
+    tmp_path: Path, toy: ToySource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIEN_MEMORY_LIMIT", "512MB")
+    with Workspace.create(tmp_path / "capped.duckdb") as capped:
+        seen: list[str] = []
+        import_records(
+            capped, toy, PAGE[:2], "page", before_commit=lambda con: seen.append(_memory_limit(con))
+        )
+        assert seen == ["488.2 MiB"] and _memory_limit(capped.con) == "488.2 MiB"
+    with Workspace.open(tmp_path / "capped.duckdb", read_only=True) as reader:
+        assert _memory_limit(reader.con) == "488.2 MiB"

@@ -264,7 +264,7 @@ def _run_import(
     display = result.path
     started = _utcnow()
     try:
-        with ws.transaction():
+        with ws.import_memory(), ws.transaction():
             import_id = _next_id(con, "imports")
             create_stage(con)
             stage(con)
@@ -396,7 +396,7 @@ def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> li
         )
         raw_query = "SELECT id, location, payload, hints FROM _lien_raw_sel"
         result = ImportResult(path=f"reparse {source_name}", source=source_name, status="reparsed")
-        with ws.transaction():
+        with ws.import_memory(), ws.transaction():
             # The selection is a table, so that sources only ever see fixed SQL text.
             con.execute(
                 """

@@ -19,7 +19,14 @@ from .errors import LienError
 DEFAULT_DB = "lien.duckdb"
 
 
-MEMORY_LIMIT = os.environ.get("LIEN_MEMORY_LIMIT", "1GB")
+# What an import may hold in memory before DuckDB spills to disk, so that memory does not grow
+# with the file. Analyses keep DuckDB's default (80% of the machine's memory): their joins over
+# tens of millions of messages need it. LIEN_MEMORY_LIMIT, when set, caps everything.
+IMPORT_MEMORY_LIMIT = "1GB"
+
+
+def memory_limit() -> str | None:
+    return os.environ.get("LIEN_MEMORY_LIMIT") or None
 
 
 def default_path() -> Path:
@@ -54,9 +61,9 @@ class Workspace:
         self.read_only = read_only
         # Stored times are UTC; DuckDB would otherwise read them in the machine's time zone.
         con.execute("SET TimeZone = 'UTC'")
-        # Big imports spill to disk beyond this instead of growing with the file.
-        if not read_only:
-            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        limit = memory_limit()
+        if limit:
+            con.execute("SET memory_limit = ?", [limit])
 
     # -- opening -------------------------------------------------------------------------
 
@@ -148,6 +155,19 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def import_memory(self) -> Iterator[None]:
+        """Cap DuckDB's memory for an import (unless LIEN_MEMORY_LIMIT caps everything): set
+        outside the import's transaction, since DuckDB refuses SET in an aborted one."""
+        if memory_limit():
+            yield
+            return
+        self.con.execute("SET memory_limit = ?", [IMPORT_MEMORY_LIMIT])
+        try:
+            yield
+        finally:
+            self.con.execute("RESET memory_limit")
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

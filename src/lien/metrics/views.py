@@ -312,6 +312,10 @@ class Views:
         # the others' pairs before X's last second are max(before) - (X's seconds - 1), those
         # up to X's first second min(upto) - 1; X has a dialogue when the first exceeds the second.
         pairs = grouped.filter(grouped.author_id.notnull())
+        # It takes three pairs at least, and most comment threads have one or two: the
+        # windows below only see the threads that could hold one.
+        counts = pairs.group_by(["platform", "comment_id"]).aggregate(k=lambda t: t.count())
+        pairs = pairs.semi_join(counts.filter(counts.k >= 3), ["platform", "comment_id"])
         thread = [pairs.platform, pairs.comment_id]
         before = ibis.rank().over(group_by=thread, order_by=pairs.created_at)  # 0-based
         upto = pairs.n.count().over(

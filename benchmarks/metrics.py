@@ -1,8 +1,9 @@
 """Speed and memory of `lien metrics` on demo workspaces, against a naive pandas baseline.
 
-    python benchmarks/metrics.py [--sizes 1000000,10000000]
+    python benchmarks/metrics.py [--sizes 1000000,10000000] [--keep DIR]
 
-For each size: builds the demo workspace (once, kept in a temp folder), then in a child
+For each size: builds the demo workspace (in a temp folder, or in --keep DIR where a workspace
+already built there is reused: the 10-million demo takes a while to build), then in a child
 process runs the full compute() (every per-period key, the network block and regular members)
 and, in the same child, a plain pandas implementation of three headline metrics (response
 rate, horizontality, retention). Prints seconds, peak memory, the ratio and the machine's load
@@ -112,9 +113,18 @@ def run_child(db: Path, which: str) -> dict[str, float]:
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def stored_messages(db: Path) -> int:
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row = con.execute("SELECT count(*) FROM messages").fetchone()
+    return int(row[0]) if row else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000,10000000")
+    parser.add_argument("--keep", type=Path, help="Folder to keep (and reuse) the workspaces in.")
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
@@ -128,13 +138,17 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
+            folder = (args.keep or Path(tmp)) / f"demo-{size}"
             started = time.perf_counter()
-            built = demo.build(Path(tmp) / f"demo-{size}", size=size, report=False)
+            workspace = folder / "lien-demo.duckdb"
+            if not workspace.exists():
+                workspace = demo.build(folder, size=size, report=False).workspace
             build_s = time.perf_counter() - started
-            lien = run_child(built.workspace, "lien")
-            naive = run_child(built.workspace, "pandas")
+            messages = stored_messages(workspace)
+            lien = run_child(workspace, "lien")
+            naive = run_child(workspace, "pandas")
             print(
-                f"{built.messages:>12,}{lien['seconds']:>9.1f}{lien['peak_mb']:>9,.0f}"
+                f"{messages:>12,}{lien['seconds']:>9.1f}{lien['peak_mb']:>9,.0f}"
                 f"{naive['seconds']:>10.1f}{naive['peak_mb']:>11,.0f}"
                 f"{lien['seconds'] / naive['seconds']:>6.1f}×{build_s:>9.0f}"
                 f"{os.getloadavg()[0]:>7.1f}"

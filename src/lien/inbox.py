@@ -53,6 +53,27 @@ COLUMNS = (
 )
 
 
+# Why a message is in the inbox, in English and French.
+KINDS = {"question": ("question", "question"), "addressed": ("addressed", "adressé au compte")}
+YES_NO = {"fr": ("non", "oui"), "en": ("no", "yes")}
+# Shorter parts of a handle or id could match unrelated parts of a link.
+MIN_IDENTIFYING = 3
+
+
+def shareable_url(row: dict[str, Any]) -> str | None:
+    """The message's link, unless it names its author: a pseudonymized output must not give
+    the handle or id back through the link."""
+    url = row.get("url")
+    if not url:
+        return None
+    lowered = str(url).lower()
+    handle = str(row.get("author_handle") or "").lower().lstrip("@")
+    parts = {handle, handle.split("@")[0], str(row.get("author_id") or "").lower()}
+    if any(len(p) >= MIN_IDENTIFYING and p in lowered for p in parts):
+        return None
+    return str(url)
+
+
 def _snippet(text: Any) -> str:
     text = " ".join(str(text or "").split())
     return text if len(text) <= SNIPPET else text[: SNIPPET - 1] + "…"
@@ -68,12 +89,19 @@ def age_text(hours: float, lang: str) -> str:
     return f"{int(hours)} h {minutes:02d}" if hours >= 1 else f"{minutes} min"
 
 
+def _day_utc(day: date | str, settings: Settings) -> datetime:
+    return timebase.to_utc(
+        day if isinstance(day, date) else date.fromisoformat(day), settings.timezone
+    )
+
+
 def _listed(
     ws: Workspace,
     settings: Settings,
     unanswered: bool,
     since: date | str | None,
     platforms: list[str] | None,
+    until: date | str | None = None,
 ) -> ibis.Table:
     messages, accounts = workspace_tables(ws)
     if platforms:
@@ -84,8 +112,9 @@ def _listed(
     if unanswered:
         r = r.filter(~r.answered)
     if since is not None:
-        day = since if isinstance(since, date) else date.fromisoformat(since)
-        r = r.filter(r.created_at >= ibis.literal(timebase.to_utc(day, settings.timezone)))
+        r = r.filter(r.created_at >= ibis.literal(_day_utc(since, settings)))
+    if until is not None:
+        r = r.filter(r.created_at < ibis.literal(_day_utc(until, settings)))
     return r
 
 
@@ -94,10 +123,11 @@ def waiting_by_age(
     bounds_h: Sequence[float],
     since: date | str | None = None,
     now: datetime | None = None,
+    until: date | str | None = None,
 ) -> list[int]:
     """How many messages of the inbox wait, by age: one count per age bucket [0, b1), [b1, b2)
     ... [b_last, ∞) in hours, counted in the engine (a big community has millions)."""
-    r = _listed(ws, Settings.of(ws), True, since, None)
+    r = _listed(ws, Settings.of(ws), True, since, None, until)
     moment = (now or datetime.now(UTC)).replace(tzinfo=None)
     age = hours_between(ibis.literal(moment), r.created_at)
     bucket = ibis.literal(0)
@@ -119,11 +149,15 @@ def inbox(
     now: datetime | None = None,
     lang: str | None = None,
     limit: int | None = None,
+    until: date | str | None = None,
 ) -> pa.Table:
     """Questions and addressed messages (waiting ones only unless `unanswered` is False),
-    oldest first; the `limit` oldest only when given."""
+    written in [since, until), oldest first; the `limit` oldest only when given.
+
+    Without `names`, authors are pseudonyms and a link that would name its author (Mastodon
+    links hold the handle, Bluesky links the account's DID) is left out."""
     settings = Settings.of(ws)
-    r = _listed(ws, settings, unanswered, since, platforms)
+    r = _listed(ws, settings, unanswered, since, platforms, until)
     full = ibis.duckdb.from_connection(ws.con).table("messages")
     roots = full.select(platform=full.platform, root_key=full.id, root_text=full.text)
     extra = full.select("platform", "id", "root_id", "url", "text", "author_handle")
@@ -153,7 +187,7 @@ def inbox(
     for row in rows:
         waited = (moment - row["created_at"]).total_seconds() / 3600
         kinds = [
-            k
+            KINDS[k][lang == "fr"]
             for k, flag in (("question", row["is_question"]), ("addressed", row["addressed"]))
             if flag
         ]
@@ -168,12 +202,12 @@ def inbox(
                 "waiting": not row["answered"],
                 "age": age_text(waited, lang),
                 "platform": row["platform"],
-                "kind": "+".join(kinds),
+                "kind": " + ".join(kinds),
                 "author": author,
                 "text": _snippet(row["text"]),
                 "thread": _snippet(row.get("root_text")) if row.get("root_id") != row["id"] else "",
                 "answered_after_h": None if row["ttfr_h"] is None else round(row["ttfr_h"], 2),
-                "url": row.get("url"),
+                "url": row.get("url") if names else shareable_url(row),
                 "created_at": local.strftime("%Y-%m-%d %H:%M"),
                 "id": row["id"],
             }
@@ -194,7 +228,9 @@ def to_csv(table: pa.Table, lang: str) -> bytes:
         values = []
         for c in COLUMNS:
             v = row[c.key]
-            if isinstance(v, float) and lang == "fr":
+            if isinstance(v, bool):
+                v = YES_NO.get(lang, YES_NO["en"])[v]
+            elif isinstance(v, float) and lang == "fr":
                 v = f"{v}".replace(".", ",")
             values.append("" if v is None else v)
         writer.writerow(values)

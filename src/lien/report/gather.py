@@ -85,8 +85,9 @@ def gather(
     latest = active[-1] if active else None
     previous = active[-2] if len(active) > 1 else None
 
-    waiting = inbox(ws, True, since, names=names, now=now, lang=lang, limit=INBOX_ROWS)
-    counts = waiting_by_age(ws, [h for h, _ in AGE_BUCKETS if h is not None], since, now)
+    waiting = inbox(ws, True, since, names=names, now=now, lang=lang, limit=INBOX_ROWS, until=until)
+    bounds = [h for h, _ in AGE_BUCKETS if h is not None]
+    counts = waiting_by_age(ws, bounds, since, now, until=until)
     buckets = [(label, n) for (_, label), n in zip(AGE_BUCKETS, counts, strict=True)]
     people_period = None
     people_rows: list[dict[str, Any]] = []

@@ -66,3 +66,27 @@ def test_default_period_is_the_last_complete_one() -> None:
 
     assert default_period(date(2021, 3, 10), "month") == date(2021, 2, 1)
     assert default_period(date(2021, 1, 6), "week") == date(2020, 12, 28)
+
+
+def test_answers_follow_the_responder_pool_on_flat_platforms(ws: Workspace, tmp_path: Path) -> None:
+    def fb(id: str, parent: str | None, author: str, at: str, text: str) -> tuple:
+        return ("facebook", id, parent, author, None, None, at, text, None)
+
+    load(
+        ws,
+        tmp_path,
+        [
+            fb("p", None, "page", "2021-03-01T08:00:00Z", "Le lac ce matin"),
+            fb("c1", "p", "m1", "2021-03-01T09:00:00Z", "Superbe"),
+            fb("r0", "c1", "m4", "2021-03-01T09:30:00Z", "Oui !"),  # before the question
+            fb("q", "c1", "m2", "2021-03-01T10:00:00Z", "Il y a un parking ?"),
+            # Facebook attaches every reply to the comment: m3 answers q as a sibling.
+            fb("r1", "c1", "m3", "2021-03-01T11:00:00Z", "Oui, derrière l'église"),
+            fb("r2", "c1", "m2", "2021-03-01T12:00:00Z", "Merci"),  # the asker themself
+        ],
+        [("facebook", "page")],
+    )
+    _, table = people_digest(ws, "month", "2021-03-01", names=True)
+    answers = {r["member"]: r["answers"] for r in table.to_pylist()}
+    assert answers.get("m3") == 1
+    assert answers.get("m4", 0) == 0 and answers.get("m2", 0) == 0

@@ -56,7 +56,8 @@ def people_digest(
     """(period label, one row per member who took part in a conversation in that period).
 
     partners: distinct members they exchanged with (either direction) in the period;
-    answers: questions of other members they replied to directly in the period;
+    answers: questions of other members they answered in the period (they wrote in the
+    question's responder pool, as the response metrics define it);
     threads: their top-level messages of the period that drew a reply from another member.
     """
     day = (
@@ -87,16 +88,33 @@ def people_digest(
     partners = pairs.group_by(member).aggregate(partners=pairs.partner.nunique())
 
     b = views.base
-    questions = b.filter(b.is_question).select("platform", q_id=b.id, q_author=b.author_id)
+    questions = b.filter(b.is_question).select(
+        "platform",
+        q_id=b.id,
+        q_parent=b.parent_id,
+        q_author=b.author_id,
+        q_at=b.created_at,
+        q_sibling=b.flat & (b.kind == "reply"),
+    )
     replies = b.filter(
         (b.role == "member")
         & (b.created_at >= ibis.literal(since))
         & (b.created_at < ibis.literal(until))
     )
-    answered = replies.join(
-        questions, [replies.platform == questions.platform, replies.parent_id == questions.q_id]
-    ).filter(lambda t: t.q_author != t.author_id)
-    answers = answered.group_by(member).aggregate(answers=answered.q_id.nunique())
+    # A member answers a question when they write in its responder pool, the rule of the
+    # response metrics: a later reply to it, or on a flat platform, when the question is
+    # itself a reply, a later reply to the same comment.
+    answered = [
+        replies.join(questions, [replies.platform == questions.platform, on])
+        .filter(lambda t: (t.q_author != t.author_id) & (t.created_at > t.q_at))
+        .select(*member, "q_id")
+        for on in (
+            replies.parent_id == questions.q_id,
+            (replies.parent_id == questions.q_parent) & questions.q_sibling,
+        )
+    ]
+    pooled = answered[0].union(answered[1])
+    answers = pooled.group_by(member).aggregate(answers=pooled.q_id.nunique())
 
     posts = b.filter(
         (b.role == "member")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import demo as demo_mod
-from ._common import console
+from ._common import console, escape
 
 
 @click.command()
@@ -44,7 +44,7 @@ def demo(size: int, out: Path, seed: int, keep_csv: bool, report: bool) -> None:
         console.print(f"  {platform}: {count:,}")
     for r in result.imports:
         console.print(f"  import: {r.summary()}")
-    console.print(f"workspace: [bold]{result.workspace}[/]")
+    console.print(f"workspace: [bold]{escape(result.workspace)}[/]")
     for label, path in result.outputs:
-        console.print(f"{label}: [bold]{path}[/]")
-    console.print(f"try: lien info --db {result.workspace}")
+        console.print(f"{label}: [bold]{escape(path)}[/]")
+    console.print(f"try: lien info --db {escape(result.workspace)}")

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from ..inbox import COLUMNS, inbox, to_csv
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, escape, open_ws, plain
 
 SHOWN = ("age", "platform", "kind", "author", "text", "thread", "url")
 
@@ -44,12 +44,12 @@ def questions(
         data = to_csv(table, lang)
         if out:
             out.write_bytes(data)
-            console.print(f"{table.num_rows} messages written to [bold]{out}[/]")
+            console.print(f"{table.num_rows} messages written to [bold]{escape(out)}[/]")
         else:
             sys.stdout.buffer.write(data)
         return
     titles = {c.key: c.title(lang) for c in COLUMNS}
     view = Table(*(titles[k] for k in SHOWN), title=f"{table.num_rows}")
     for row in table.to_pylist():
-        view.add_row(*("" if row[k] is None else str(row[k]) for k in SHOWN))
+        view.add_row(*(plain("" if row[k] is None else row[k]) for k in SHOWN))
     console.print(view)

@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from ..people import COLUMNS, people_digest
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, open_ws, plain
 
 
 @click.command()
@@ -31,5 +31,5 @@ def people(
         return
     view = Table(*(c.title(lang) for c in COLUMNS), title=label)
     for row in table.to_pylist():
-        view.add_row(*(str(row[c.key]) for c in COLUMNS))
+        view.add_row(*(plain(row[c.key]) for c in COLUMNS))
     console.print(view)

@@ -11,7 +11,7 @@ from ..errors import LienError
 from ..metrics.compare import parse_window
 from ..report import build_report
 from ..text.annotate import bring_up_to_date
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, escape, open_ws
 
 
 @click.command()
@@ -63,7 +63,7 @@ def report(
         built = build_report(
             ws, out, lang, period, since, until, names=names, compare=windows, pdf=pdf, email=email
         )
-    console.print(f"report: [bold]{built.path}[/]")
+    console.print(f"report: [bold]{escape(built.path)}[/]")
     for label, path in (("pdf", built.pdf), ("email", built.email)):
         if path:
-            console.print(f"{label}: [bold]{path}[/]")
+            console.print(f"{label}: [bold]{escape(path)}[/]")

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from .. import settings as settings_mod
 from ..errors import LienError
 from ..workspace import Workspace, default_path
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, escape, open_ws, plain
 
 
 @click.command()
@@ -23,8 +24,12 @@ def init(path: Path | None, timezone: str, lang: str) -> None:
     path = path or default_path()
     with Workspace.create(path, timezone=timezone, lang=lang):
         pass
-    console.print(f"created [bold]{path}[/] (time zone {timezone}, language {lang})")
-    console.print(f"next: lien accounts add PLATFORM AUTHOR_ID --db {path}; lien import FILES")
+    console.print(
+        f"created [bold]{escape(path)}[/] (time zone {escape(timezone)}, language {lang})"
+    )
+    console.print(
+        f"next: lien accounts add PLATFORM AUTHOR_ID --db {escape(path)}; lien import FILES"
+    )
 
 
 @click.command()
@@ -74,7 +79,7 @@ def accounts_add(
     with open_ws(db) as ws:
         ws.add_account(platform, author_id, name or found_name)
     shown = author_id if author_id == account else f"{author_id} ({account})"
-    console.print(f"owned account added: {platform} {shown}")
+    console.print(f"owned account added: {escape(platform)} {escape(shown)}")
 
 
 @accounts.command("remove")
@@ -85,7 +90,9 @@ def accounts_remove(platform: str, author_id: str, db: Path | None) -> None:
     """Stop treating PLATFORM AUTHOR_ID as an owned account."""
     with open_ws(db) as ws:
         removed = ws.remove_account(platform, author_id)
-    console.print("removed" if removed else f"{platform} {author_id} was not an owned account")
+    console.print(
+        "removed" if removed else f"{escape(platform)} {escape(author_id)} was not an owned account"
+    )
 
 
 @accounts.command("list")
@@ -96,8 +103,13 @@ def accounts_list(db: Path | None) -> None:
         rows = ws.accounts()
     table = Table("platform", "author id", "name", "messages")
     for r in rows:
-        table.add_row(r["platform"], r["author_id"], r["name"] or "", str(r["messages"]))
+        table.add_row(*_cells(r["platform"], r["author_id"], r["name"] or "", r["messages"]))
     console.print(table if rows else "no owned account yet: lien accounts add PLATFORM AUTHOR_ID")
+
+
+def _cells(*values: object) -> list[Text]:
+    """Table cells shown literally: paths, names, reasons and query results are untrusted."""
+    return [plain("" if v is None else v) for v in values]
 
 
 @click.command()
@@ -111,22 +123,20 @@ def info(as_json: bool, db: Path | None) -> None:
         click.echo(json.dumps(data, default=str, indent=2, ensure_ascii=False))
         return
     console.print(
-        f"[bold]{data['path']}[/]  " + "  ".join(f"{k}={v}" for k, v in data["settings"].items())
+        f"[bold]{escape(data['path'])}[/]  "
+        + "  ".join(f"{escape(k)}={escape(v)}" for k, v in data["settings"].items())
     )
     t = Table("platform", "messages", "authors", "top-level", "first", "last", title="Messages")
     for p in data["platforms"]:
         t.add_row(
-            p["platform"],
-            str(p["messages"]),
-            str(p["authors"]),
-            str(p["top_level"]),
-            str(p["first"]),
-            str(p["last"]),
+            *_cells(
+                p["platform"], p["messages"], p["authors"], p["top_level"], p["first"], p["last"]
+            )
         )
     console.print(t)
     a = Table("platform", "author id", "name", "messages", title="Owned accounts")
     for r in data["accounts"]:
-        a.add_row(r["platform"], r["author_id"], r["name"] or "", str(r["messages"]))
+        a.add_row(*_cells(r["platform"], r["author_id"], r["name"] or "", r["messages"]))
     console.print(a)
     i = Table(
         "#",
@@ -142,18 +152,20 @@ def info(as_json: bool, db: Path | None) -> None:
     )
     for r in data["imports"]:
         i.add_row(
-            *(
-                str(r[k])
-                for k in (
-                    "id",
-                    "path",
-                    "source",
-                    "status",
-                    "read",
-                    "stored",
-                    "updated",
-                    "duplicates",
-                    "rejected",
+            *_cells(
+                *(
+                    r[k]
+                    for k in (
+                        "id",
+                        "path",
+                        "source",
+                        "status",
+                        "read",
+                        "stored",
+                        "updated",
+                        "duplicates",
+                        "rejected",
+                    )
                 )
             )
         )
@@ -161,7 +173,7 @@ def info(as_json: bool, db: Path | None) -> None:
     if data["rejects"]:
         r_ = Table("file", "kind", "reason", "records", "e.g.", title="Rejects")
         for r in data["rejects"]:
-            r_.add_row(r["path"], r["kind"], r["reason"], str(r["records"]), r["example"])
+            r_.add_row(*_cells(r["path"], r["kind"], r["reason"], r["records"], r["example"]))
         console.print(r_)
 
 
@@ -193,5 +205,5 @@ def sql(query: str, fmt: str, db: Path | None) -> None:
     else:
         t = Table(*result.column_names)
         for row in result.to_pylist()[:1000]:
-            t.add_row(*("" if v is None else str(v) for v in row.values()))
+            t.add_row(*_cells(*row.values()))
         console.print(t)

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "people": ("people_cmds", "people", "The members who made the community in a period."),
     "questions": ("inbox_cmds", "questions", "The inbox: questions still waiting for an answer."),
     "report": ("report_cmds", "report", "Write the offline HTML report."),
+    "serve": ("web_cmds", "serve", "Open the workspace in a web page on this computer."),
     "sources": ("import_cmds", "sources", "List the formats lien reads."),
     "compare": ("compare_cmds", "compare", "Compare two windows, with bootstrap intervals."),
     "demo": ("demo_cmds", "demo", "Build the demo destination's workspace."),

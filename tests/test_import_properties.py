@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -38,7 +38,12 @@ texts = st.one_of(
         max_size=40,
     ).filter(lambda s: s.strip() != ""),
 )
-ids = st.text(alphabet="abcdef0123456789", min_size=1, max_size=6)
+# Short hex ids collide often (updates, parents inside the file); 64-bit numbers are what most
+# platforms give.
+ids = st.one_of(
+    st.text(alphabet="abcdef0123456789", min_size=1, max_size=6),
+    st.integers(0, 2**63 - 1).map(str),
+)
 names = st.one_of(
     st.none(),
     st.text(alphabet="abcdeéèô ABC-'", min_size=1, max_size=12).map(str.strip).filter(bool),
@@ -85,7 +90,23 @@ def message_rows(draw: st.DrawFn) -> list[dict[str, object]]:
     return rows
 
 
-def to_csv(rows: list[dict[str, object]], path: Path, delimiter: str = ",") -> Path:
+def _time(value: datetime, offset_minutes: int | None) -> str:
+    """ISO 8601 of a UTC time: with Z, or as the wall-clock time at a UTC offset."""
+    if offset_minutes is None:
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    local = value + timedelta(minutes=offset_minutes)
+    sign = "+" if offset_minutes >= 0 else "-"
+    hours, minutes = divmod(abs(offset_minutes), 60)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.%f") + f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def to_csv(
+    rows: list[dict[str, object]],
+    path: Path,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    offset_minutes: int | None = None,
+) -> Path:
     cols = [f for f in FIELDS if f != "root_id"]
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=delimiter, lineterminator="\n")
@@ -95,13 +116,39 @@ def to_csv(rows: list[dict[str, object]], path: Path, delimiter: str = ",") -> P
         for c in cols:
             v = r.get(c)
             if isinstance(v, datetime):
-                v = v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                v = _time(v, offset_minutes)
             elif isinstance(v, bool):
                 v = "true" if v else "false"
             out.append("" if v is None else v)
         w.writerow(out)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    text = buf.getvalue()
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:  # Windows-1252 has no emoji: such a file is saved as UTF-8
+        data = text.encode("utf-8")
+    if encoding == "cp1252" and not text.isascii() and _decodes_as_utf8(data):
+        # Bytes that are valid UTF-8 too ("Ã©" in Windows-1252 is "é" in UTF-8) cannot be told
+        # apart: lien reads them as UTF-8, as any detector would.
+        data = text.encode("utf-8")
+    path.write_bytes(data)
     return path
+
+
+def _decodes_as_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# How spreadsheets and tools write CSV: separator, encoding (Excel on French Windows writes
+# Windows-1252; "CSV UTF-8" has a BOM) and times with an offset rather than Z.
+dialects = st.tuples(
+    st.sampled_from([",", ";", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+    st.sampled_from([None, 0, 60, 120, -300, -240, 330, 345, -570]),
+)
 
 
 def content(ws: Workspace) -> list[tuple]:
@@ -114,12 +161,16 @@ def fresh(tmp: Path, name: str) -> Workspace:
 
 
 @SETTINGS
-@given(rows=message_rows(), fmt=st.sampled_from(["csv", "jsonl", "parquet"]))
-def test_csv_import_export_import_round_trip(rows: list[dict[str, object]], fmt: str) -> None:
+@given(rows=message_rows(), fmt=st.sampled_from(["csv", "jsonl", "parquet"]), dialect=dialects)
+def test_csv_import_export_import_round_trip(
+    rows: list[dict[str, object]], fmt: str, dialect: tuple[str, str, int | None]
+) -> None:
+    delimiter, encoding, offset = dialect
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
         a = fresh(tmp, "a")
-        (r,) = a.import_paths([to_csv(rows, tmp / "in.csv")])
+        written = to_csv(rows, tmp / "in.csv", delimiter, encoding, offset)
+        (r,) = a.import_paths([written])
         assert r.stored == len(rows) and r.rejected == 0, r.summary()
         expected = {(str(x["platform"]), str(x["id"])): x for x in rows}
         for got in content(a):

@@ -69,7 +69,10 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         return cli.main(args=argv, prog_name="lien", standalone_mode=False)
     except LienError as e:
-        click.secho(f"error: {e}", fg="red", err=True)
+        from ._common import one_line
+
+        # One line, as the error's text may hold a user's file name.
+        click.secho(f"error: {one_line(e)}", fg="red", err=True)
         sys.exit(1)
     except click.exceptions.Abort:
         click.echo("interrupted", err=True)

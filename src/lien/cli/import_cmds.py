@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import LienError
 from ..sources import all_sources
 from ..sources.generic_csv import options_for_map
-from ._common import console, db_option, err_console, open_ws
+from ._common import console, db_option, echo_line, escape, open_ws, plain
 
 
 @click.command("import")
@@ -53,22 +54,22 @@ def import_(
             progress=sys.stderr.isatty(),
             annotate=annotate,
         )
-    failed = 0
+    failed = [r for r in results if r.status == "failed"]
     total = {"read": 0, "stored": 0, "updated": 0, "duplicates": 0, "rejected": 0}
     for r in results:
         if r.status == "failed":
-            failed += 1
-            err_console.print(f"[red]error:[/] {r.error}")
+            # One line, as given: file names and messages come from users and platforms.
+            echo_line(r.error, err=True, prefix="error:", color="red")
             continue
-        console.print(r.summary())
+        echo_line(r.summary())
         for k in total:
             total[k] += getattr(r, k)
         for platform, author_id, name in r.suggested_accounts:
-            console.print(
+            echo_line(
                 f"  this file seems to belong to {name or author_id}: "
                 f"`lien accounts add {platform} {author_id}` if it is yours"
             )
-    if len(results) > 1:
+    if len(results) - len(failed) > 1:
         console.print(
             f"[bold]total[/]: read {total['read']} = stored {total['stored']} + updated "
             f"{total['updated']} + duplicates {total['duplicates']} + rejected {total['rejected']}"
@@ -78,7 +79,22 @@ def import_(
             'see the rejected records and their reasons: lien info, or lien sql "SELECT * FROM rejects"'
         )
     if failed:
-        raise LienError(f"{failed} file(s) could not be imported; the others were")
+        raise LienError(_failure_summary(len(failed), len(results)))
+
+
+def _failure_summary(failed: int, files: int) -> str:
+    """The closing line when files failed: it only speaks of other files when there are."""
+    if files == 1:
+        return "the file could not be imported: nothing was written"
+    if failed == files:
+        return f"none of the {files} files could be imported: nothing was written"
+    imported = files - failed
+    if failed == 1:
+        head = f"1 of {files} files could not be imported"
+    else:
+        head = f"{failed} of {files} files could not be imported"
+    tail = "the other one was" if imported == 1 else f"the other {imported} were"
+    return f"{head}; {tail}"
 
 
 @click.command()
@@ -87,7 +103,7 @@ def reparse(db: Path | None) -> None:
     """Re-run the current mappers over the stored raw records (after a lien upgrade)."""
     with open_ws(db) as ws:
         for r in ws.reparse():
-            console.print(r.summary())
+            echo_line(r.summary())
 
 
 @click.command()
@@ -116,7 +132,7 @@ def export(
     with open_ws(db, read_only=True) as ws:
         n = ws.export(output, fmt, since=since, until=until)
     if output is not None:
-        console.print(f"{n} messages written to {output}")
+        console.print(f"{n} messages written to {escape(output)}")
 
 
 @click.command()
@@ -130,10 +146,11 @@ def sources(markdown: bool) -> None:
         return
     table = Table("source", "platforms", "reads", "quirks", show_lines=True)
     for s in all_sources():
+        # Literal text: third-party sources (entry points) describe themselves too.
         table.add_row(
-            f"[bold]{s.name}[/]\n{s.title}",
-            ", ".join(s.platforms),
-            "\n".join(s.reads),
-            "\n".join(s.quirks),
+            Text.assemble((s.name, "bold"), "\n", s.title),
+            plain(", ".join(s.platforms)),
+            plain("\n".join(s.reads)),
+            plain("\n".join(s.quirks)),
         )
     console.print(table)

@@ -522,10 +522,6 @@ def test_report_with_a_comparison(community: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "x.html").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="network_cmds.py prints the output path through rich markup: [red] is swallowed",
-)
 def test_network_prints_its_output_path_as_it_is(community: Path, tmp_path: Path) -> None:
     out = tmp_path / "[red]graph.json"
     shown = ok("network", "-o", str(out), "--db", str(community))

@@ -43,7 +43,7 @@ def demo(size: int, out: Path, seed: int, keep_csv: bool, report: bool) -> None:
     for platform, count in result.per_platform.items():
         console.print(f"  {platform}: {count:,}")
     for r in result.imports:
-        console.print(f"  import: {r.summary()}")
+        console.print(f"  import: {escape(r.summary())}")
     console.print(f"workspace: [bold]{escape(result.workspace)}[/]")
     for label, path in result.outputs:
         console.print(f"{label}: [bold]{escape(path)}[/]")

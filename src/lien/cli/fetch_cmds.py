@@ -12,7 +12,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from ..fetching import ApiFetcher, FetchRequest, FetchSummary, fetch, fetcher_classes
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, echo_line, escape, open_ws
 
 
 def _help(cls: type[ApiFetcher]) -> str:
@@ -97,23 +97,23 @@ def _run(platform: str, request: FetchRequest, base_url: str | None, db: Path | 
                 console=console,
                 transient=True,
             ) as progress:
-                task = progress.add_task(f"{platform} {request.target}", total=None)
+                task = progress.add_task(f"{platform} {escape(request.target)}", total=None)
 
                 def on_page(s: FetchSummary) -> None:
                     progress.update(
                         task,
-                        description=f"{platform} {request.target}: {s.pages} pages, "
+                        description=f"{platform} {escape(request.target)}: {s.pages} pages, "
                         f"{s.read} read, {s.stored} new, {s.updated} updated",
                     )
 
                 summary = fetch(
-                    ws, platform, request, base_url, on_page=on_page, on_estimate=console.print
+                    ws, platform, request, base_url, on_page=on_page, on_estimate=echo_line
                 )
         else:
-            summary = fetch(ws, platform, request, base_url, on_estimate=console.print)
-    console.print(summary.summary() + f" in {(datetime.now() - started).total_seconds():.0f} s")
+            summary = fetch(ws, platform, request, base_url, on_estimate=echo_line)
+    echo_line(summary.summary() + f" in {(datetime.now() - started).total_seconds():.0f} s")
     for note in summary.notes:
-        console.print(note)
+        echo_line(note)
     if summary.rejected:
         console.print("rejected records are kept with their reason: `lien info` lists them")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..network_export import WRITERS, network_file, write_network
-from ._common import console, db_option, open_ws
+from ._common import console, db_option, escape, open_ws
 
 
 @click.command()
@@ -43,11 +43,11 @@ def network(
     with open_ws(db) as ws:  # writable: the pseudonym key is created on first use
         with console.status("building the interaction graph and its communities"):
             data = network_file(ws, since, until, platforms, members_only, names)
-        with console.status(f"writing {output}"):
+        with console.status(f"writing {escape(output)}"):
             write_network(data, output)
     found = "—" if data.communities is None else f"{data.communities:,}"
     console.print(
-        f"{output}: {len(data.nodes):,} nodes, {len(data.edges):,} edges, "
+        f"{escape(output)}: {len(data.nodes):,} nodes, {len(data.edges):,} edges, "
         f"{found} communities ({data.since} to {data.until}, until exclusive)",
         soft_wrap=True,
     )

@@ -3,39 +3,24 @@ cleanly at desktop and phone widths, platform text never runs, and the forms wor
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ..browser import launched, skip_without_browser
 from ..csv_community import write_csv
 from .conftest import Served
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+playwright = skip_without_browser()
 pytestmark = pytest.mark.browser
-
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = ("/", "/inbox", "/metrics", "/people", "/import", "/accounts", "/report")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched(playwright) as b:
         yield b
-        b.close()
 
 
 def _open(browser: Any, served: Served, width: int = 1280) -> tuple[Any, list[str], list[str]]:

@@ -95,12 +95,54 @@ def test_demo_report_opens_cleanly(
     assert page.locator("#belonging figure svg").count() == 3
     assert page.locator("#tone figure svg").count() == 1
     assert page.locator("#tone [data-key=term_messages]").count() >= 10
+    # Every headline has its trend; the network's labels are inside the picture, apart.
+    headlines = page.locator(".headlines li")
+    assert 4 <= headlines.count() <= 6
+    assert page.locator(".headlines li .trend").count() == headlines.count()
+    labels = page.evaluate(
+        """(() => {
+             const svg = document.querySelector('#network svg[viewBox]');
+             const [, , w, h] = svg.getAttribute('viewBox').split(' ').map(Number);
+             return [...svg.querySelectorAll('text')].map(t => {
+               const b = t.getBBox(); return [b.x, b.y, b.x + b.width, b.y + b.height, w, h];
+             });
+           })()"""
+    )
+    assert labels
+    for i, (x0, y0, x1, y1, w, h) in enumerate(labels):
+        assert 0 <= x0 and x1 <= w and 0 <= y0 and y1 <= h, labels[i]
+        for a in labels[i + 1 :]:
+            assert x1 <= a[0] or a[2] <= x0 or y1 <= a[1] or a[3] <= y0, (labels[i], a)
+    assert page.locator("#network-description p").count() >= 3
     # LIEN_REPORT_SHOTS=DIR keeps the screenshots, to look at them.
     folder = Path(os.environ.get("LIEN_REPORT_SHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     shot = folder / f"report-{width}.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 50_000
+    page.close()
+
+
+def test_demo_report_prints_on_a4(browser: Any, demo_report: Path, tmp_path: Path) -> None:
+    """On paper (A4, 14 mm margins: 688 CSS pixels across), nothing runs off the page: the
+    tables of figures keep their last six periods, the charts and the picture fit."""
+    page, errors, requests = _open(browser, demo_report, 688)
+    page.emulate_media(media="print")
+    assert errors == [] and requests == []
+    overflow = page.evaluate(
+        """[...document.querySelectorAll('table, figure svg, #network svg[viewBox]')]
+             .map(e => e.getBoundingClientRect())
+             .filter(r => r.width > 0 && r.right > document.documentElement.clientWidth + 1)
+             .length"""
+    )
+    assert overflow == 0
+    shown = page.evaluate(
+        """[...document.querySelectorAll('table.periods')].map(t =>
+             [...t.rows[0].cells].filter(c => getComputedStyle(c).display !== 'none').length)"""
+    )
+    assert shown and all(n == 7 for n in shown)  # the metric's name and six periods
+    folder = Path(os.environ.get("LIEN_REPORT_SHOTS") or tmp_path)
+    page.screenshot(path=str(folder / "report-print.png"), full_page=True)
     page.close()
 
 
@@ -128,6 +170,12 @@ def test_hostile_text_executes_nothing_and_requests_nothing(
     assert page.evaluate("window.__pwned") is None
     assert errors == [] and requests == []
     assert page.locator("script, iframe, img, a[href^='javascript']").count() == 0
+    # The members' links are web addresses: links, opened without opener nor referrer.
+    links = page.locator("#inbox a")
+    assert links.count() == len(PAYLOADS)
+    for k in range(links.count()):
+        assert (links.nth(k).get_attribute("href") or "").startswith("https://evil.example/")
+        assert links.nth(k).get_attribute("rel") == "noopener noreferrer"
     assert PAYLOADS[0] in page.locator("#inbox").inner_text()  # shown as text
     page.close()
 

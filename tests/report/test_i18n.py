@@ -21,15 +21,25 @@ GETTEXT_NAMES = {"_", "g", "gettext", "ngettext"}
 def catalogue() -> dict[str, object]:
     po = resources.files("lien").joinpath("locale", "fr", "LC_MESSAGES", "lien.po")
     messages = read_po(io.StringIO(po.read_text(encoding="utf-8")), locale="fr")
-    return {m.id if isinstance(m.id, str) else m.id[0]: m.string for m in messages if m.id}
+    found: dict[str, object] = {}
+    for m in messages:
+        if not m.id:
+            continue
+        ids = [m.id] if isinstance(m.id, str) else list(m.id)
+        strings = [m.string] if isinstance(m.string, str) else list(m.string or ())
+        for i, key in enumerate(ids):  # singular and plural: each needs its translation
+            found[key] = strings[min(i, len(strings) - 1)] if all(strings) else ""
+    return found
 
 
 def used_messages() -> set[str]:
     found: set[str] = set()
     for template in REPORT.joinpath("templates").iterdir():
         found |= {m.group(2) for m in TEMPLATE_CALL.finditer(template.read_text("utf-8"))}
-    for module in ("render.py", "gather.py", "i18n.py", "__init__.py"):
-        tree = ast.parse(REPORT.joinpath(module).read_text("utf-8"))
+    for module in REPORT.iterdir():
+        if not module.name.endswith(".py"):
+            continue
+        tree = ast.parse(module.read_text("utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
@@ -37,6 +47,9 @@ def used_messages() -> set[str]:
             first = node.args[0]
             if name in GETTEXT_NAMES and isinstance(first, ast.Constant):
                 found.add(str(first.value))
+                plural = node.args[1] if len(node.args) > 1 else None
+                if name == "ngettext" and isinstance(plural, ast.Constant):
+                    found.add(str(plural.value))
     found |= {label for _, label in AGE_BUCKETS}
     return found
 

@@ -48,7 +48,12 @@ class Chart:
         return FORMAT_LOCALES.get(self.lang, "en-GB")
 
 
-def _base(width: int = 560, height: int = 170) -> dict[str, Any]:
+# Line charts sit two abreast on a wide screen and alone on a phone or on paper: drawn this
+# wide, their text stays legible when a phone scales them down.
+WIDTH = 400
+
+
+def _base(width: int = WIDTH, height: int = 170) -> dict[str, Any]:
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
         "width": width,
@@ -57,11 +62,11 @@ def _base(width: int = 560, height: int = 170) -> dict[str, Any]:
             "font": "DejaVu Sans, Helvetica, Arial, sans-serif",
             "range": {"category": list(PALETTE)},
             "view": {"stroke": None},
-            "axis": {"labelFontSize": 11, "titleFontSize": 11},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12},
             "legend": {
                 "orient": "bottom",
-                "labelFontSize": 11,
-                "labelLimit": 420,
+                "labelFontSize": 12,
+                "labelLimit": WIDTH,
                 "columns": 2,
                 "title": None,
             },
@@ -102,6 +107,8 @@ def lines(
         },
         "color": {"field": "series", "type": "nominal", "sort": list(series.values())},
     }
+    if len(series) == 1:  # the caption names the one line
+        spec["encoding"]["color"]["legend"] = None
     alt = "; ".join(
         f"{title}: "
         + ", ".join(
@@ -113,21 +120,21 @@ def lines(
 
 
 def bars(labels: list[str], counts: list[int], x_title: str, lang: str = "en") -> Chart:
-    spec = _base(height=120)
+    """One horizontal bar per label (labels read whole, however long), its count written at
+    its end (an empty bucket reads 0)."""
+    spec = _base(height=24 * max(len(labels), 1))
     spec["data"] = {
         "values": [{"label": a, "count": b} for a, b in zip(labels, counts, strict=True)]
     }
-    spec["mark"] = {"type": "bar", "color": PALETTE[0]}
-    spec["encoding"] = {
-        "x": {
-            "field": "label",
-            "type": "ordinal",
-            "title": x_title,
-            "sort": labels,
-            "axis": {"labelAngle": 0},
+    y = {"field": "label", "type": "ordinal", "title": None, "sort": labels}
+    x = {"field": "count", "type": "quantitative", "title": x_title or None}
+    spec["layer"] = [
+        {"mark": {"type": "bar", "color": PALETTE[0]}, "encoding": {"x": x, "y": y}},
+        {
+            "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 12, "color": "#1d1d1d"},
+            "encoding": {"x": x, "y": y, "text": {"field": "count", "format": ",d"}},
         },
-        "y": {"field": "count", "type": "quantitative", "title": None},
-    }
+    ]
     alt = ", ".join(f"{a}: {b}" for a, b in zip(labels, counts, strict=True))
     return Chart(spec, alt, lang)
 
@@ -147,7 +154,7 @@ def cohort_grid(
         for k, share in enumerate(c.returning, start=1)
         if share is not None
     ]
-    spec = _base(height=max(18 * len(cohorts), 60))
+    spec = _base(width=520, height=max(20 * len(cohorts), 60))
     spec["data"] = {"values": values}
     x = {
         "field": "after",
@@ -176,7 +183,7 @@ def cohort_grid(
             },
         },
         {
-            "mark": {"type": "text", "fontSize": 9},
+            "mark": {"type": "text", "fontSize": 10},
             "encoding": {
                 "x": x,
                 "y": y,

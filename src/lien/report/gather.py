@@ -15,6 +15,7 @@ from ..metrics.timebase import PeriodKind
 from ..people import people_digest
 from ..text.terms import top_terms
 from . import layout
+from .gaps import Gaps, known_gaps
 
 if TYPE_CHECKING:
     from ..workspace import Workspace
@@ -52,6 +53,7 @@ class ReportData:
     languages: list[dict[str, Any]]  # lang, messages, share (member messages with text)
     cohorts: list[Cohort]
     terms: list[dict[str, Any]]  # per period: words and hashtags most used by members
+    gaps: Gaps | None = None
     metrics: tuple[Metric, ...] = METRICS
     generated: str = field(default_factory=lambda: datetime.now(UTC).date().isoformat())
     names: bool = False
@@ -123,6 +125,9 @@ def gather(
         shown = {p["period"] for p in recent}
         terms = [t for t in terms if t["period"] in shown]
     title = _title(ws, lang)
+    coverage = _coverage(ws, period, since_day, until_day)
+    labels = [p["period"] for p in document["periods"]]
+    gaps = known_gaps(ws, labels, coverage, _bounds(ws, since_day, until_day))
     return ReportData(
         lang=lang,
         title=title,
@@ -135,11 +140,12 @@ def gather(
         people_period=people_period,
         people=people_rows,
         network=picture,
-        coverage=_coverage(ws, period, since_day, until_day),
+        coverage=coverage,
         context=_context(ws, since_day, until_day),
         languages=languages,
         cohorts=cohorts,
         terms=terms,
+        gaps=gaps,
         names=names,
         compare=_compare(ws, compare_windows),
     )

@@ -10,6 +10,7 @@ import gettext
 import io
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -50,6 +51,13 @@ class Locale:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return translations(self.lang).ngettext(singular, plural, n)
 
+    def plural(self, singular: str, plural: str, shown: float) -> str:
+        """The form of a message for a number as shown (CLDR rules: '1,5 point' in French,
+        '1.5 pts' in English)."""
+        number = int(shown) if float(shown).is_integer() else Decimal(str(shown))
+        one = BabelLocale.parse(self.babel).plural_form(number) == "one"
+        return self.ngettext(singular, plural, 1 if one else 2)
+
     def percent(self, value: float | None) -> str:
         return "—" if value is None else format_percent(value, locale=self.babel)
 
@@ -74,6 +82,25 @@ class Locale:
         if unit == "hours":
             return self.hours(value)
         return self.number(value)
+
+    def change(self, value: float | None, unit: str) -> str:
+        """A signed difference: percentage points for rates ('−3 pts' / '−3,2 points'),
+        hours (or minutes) for durations, a plain number otherwise; '—' when undefined."""
+        if value is None or value != value:  # None or NaN
+            return "—"
+        sign = "+" if value > 0 else "−" if value < 0 else ""
+        size = abs(value)
+        if unit == "rate":
+            points = 100 * size
+            number = format_decimal(points, format="#,##0.#", locale=self.babel)
+            if number == "0":
+                sign = ""
+            text = self.plural("{points} pt", "{points} pts", round(points, 1))
+            return sign + text.format(points=number).replace(" ", "\u00a0")  # kept together
+        if unit == "hours":
+            return sign + self.hours(size).replace(" ", "\u00a0")
+        number = format_decimal(size, format="#,##0.##", locale=self.babel)
+        return ("" if number == "0" else sign) + number
 
     def day(self, iso: str | None, before: bool = False) -> str:
         """'2021-03-05' → '5 mars 2021' / '5 March 2021'; `before`: the day before (the last

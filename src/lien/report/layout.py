@@ -8,7 +8,7 @@ same data always gives the same picture.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,10 +22,20 @@ if TYPE_CHECKING:
     from ..workspace import Workspace
 
 CORE = 120
-COLOURS = 5  # communities coloured; the others share a grey
+# Okabe-Ito colours of the largest communities drawn (the others share a grey), with the
+# names the text alternative gives them (translated by the report).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9")
+COLOUR_NAMES = ("blue", "orange", "green", "pink", "sky blue")
+OTHERS = "#999999"
+COLOURS = len(PALETTE)
 MAX_LINES = 1500
+LIMITS = 200  # row widths tried when packing the groups
 GRAVITY = 0.3
 SIZE = 600.0
+FRAME = (SIZE - 40, 440.0)  # the box the groups are packed to fill (width, height)
+LABEL_FONT = 17.0  # the accounts' handles; their platform is written above, smaller
+PLATFORM_FONT = 13.0
+CHAR = 0.66  # average advance of a DejaVu Sans (bold) character, in font sizes, and a margin
 
 
 @dataclass
@@ -36,6 +46,27 @@ class Node:
     group: int  # colour index; -1 for an owned account
     label: str
     role: str
+    # Where an account's two-line label is written (its centre x and the baseline of its
+    # first line), kept inside the picture and clear of the other accounts' labels.
+    label_x: float = 0.0
+    label_y: float = 0.0
+
+    @property
+    def colour(self) -> str:
+        if self.group < 0:
+            return "#000000"
+        return PALETTE[self.group] if self.group < COLOURS else OTHERS
+
+    @property
+    def platform(self) -> str:
+        return self.label.partition(" · ")[0]
+
+    @property
+    def handle(self) -> str:
+        """The handle as drawn: shortened (…) when it would not fit across the picture."""
+        handle = self.label.partition(" · ")[2] or self.label
+        room = int((SIZE - 10) / (CHAR * LABEL_FONT))
+        return handle if len(handle) <= room else handle[: room - 1] + "…"
 
 
 @dataclass
@@ -48,12 +79,46 @@ class Edge:
 
 
 @dataclass
+class Community:
+    """A coloured group of the picture: `shown` of its `size` members are drawn."""
+
+    group: int  # colour index (COLOURS: the grey of the others)
+    shown: int
+    size: int
+
+    @property
+    def colour(self) -> str:
+        return PALETTE[self.group] if self.group < COLOURS else OTHERS
+
+    @property
+    def colour_name(self) -> str:
+        return COLOUR_NAMES[self.group] if self.group < COLOURS else "grey"
+
+
+@dataclass
+class AccountPlace:
+    """Where an owned account stands: the people it has a tie with (in the window, and among
+    those drawn) and the coloured communities they belong to."""
+
+    label: str
+    ties: int
+    ties_shown: int
+    communities: int  # coloured communities it has a tie into
+
+
+@dataclass
 class Picture:
     nodes: list[Node]
     edges: list[Edge]
     shown: int
     total: int
     height: float = SIZE  # the picture is SIZE wide
+    members: int = 0  # member nodes of the whole graph
+    members_shown: int = 0
+    communities: list[Community] = field(default_factory=list)  # coloured ones, then grey
+    accounts: list[AccountPlace] = field(default_factory=list)
+    label_font: float = LABEL_FONT
+    platform_font: float = PLATFORM_FONT
 
 
 def force_layout(
@@ -83,20 +148,56 @@ def force_layout(
     return pos
 
 
+def shelves(sides: list[float], limit: float) -> tuple[list[tuple[float, float]], float, float]:
+    """Squares of the given sides packed in rows no wider than `limit` (a square wider than
+    it gets a row of its own): their corners, and the width and height of the whole."""
+    corners = []
+    x = y = row = width = 0.0
+    for side in sides:
+        if x > 0 and x + side > limit + 1e-9:
+            x, y, row = 0.0, y + row, 0.0
+        corners.append((x, y))
+        x += side
+        row = max(row, side)
+        width = max(width, x)
+    return corners, width, y + row
+
+
+def pack(sides: list[float], frame: tuple[float, float] = FRAME) -> list[tuple[float, float]]:
+    """Corners of squares (largest first) packed in rows or in columns, whichever row width
+    or column height lets the whole be drawn largest inside `frame`."""
+    if not sides:
+        return []
+    best: tuple[float, list[tuple[float, float]]] = (-1.0, [])
+    # A row (or column) breaks where a run of consecutive squares fills it: every such sum
+    # is a limit worth trying (at most LIMITS of them, evenly picked, for many small groups).
+    runs = np.cumsum([0.0, *sides])
+    ends = np.unique((runs[None, :] - runs[:, None])[np.triu_indices(len(runs), 1)])
+    ends = ends[ends >= max(sides) - 1e-9]
+    if len(ends) > LIMITS:
+        ends = ends[np.linspace(0, len(ends) - 1, LIMITS).round().astype(int)]
+    for transpose in (False, True):
+        for limit in ends.tolist():
+            corners, width, height = shelves(sides, limit)
+            if transpose:
+                corners, width, height = [(y, x) for x, y in corners], height, width
+            scale = min(frame[0] / width, frame[1] / height)
+            if scale > best[0] + 1e-9:
+                best = (scale, corners)
+    return best[1]
+
+
 def packed_layout(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """Each connected group laid out on its own, then the groups packed in rows, largest
-    first: separate groups (one per platform, say) fill the picture instead of drifting
-    apart in it. Each group's box has a side in proportion to the square root of its size."""
+    """Each connected group laid out on its own, then the groups packed largest first, in
+    rows or in columns (whichever fills the picture's frame best): separate groups (one per
+    platform, say) fill the picture instead of drifting apart in it. Each group's box has a
+    side in proportion to the square root of its size."""
     label = components(n, u, v)
     groups = sorted(set(label.tolist()), key=lambda g: (-int((label == g).sum()), g))
     sides = [float(np.sqrt((label == g).sum())) for g in groups]
-    width = max(max(sides), 1.15 * float(np.sqrt(sum(s * s for s in sides))))
     pos = np.zeros((n, 2))
-    x = y = row = 0.0
-    for g, side in zip(groups, sides, strict=True):
+    for g, side, (x, y) in zip(groups, sides, pack(sides), strict=True):
         nodes = np.flatnonzero(label == g)
-        if x > 0 and x + side > width + 1e-9:
-            x, y, row = 0.0, y + row, 0.0
         local = np.full(n, -1, dtype=np.int64)
         local[nodes] = np.arange(len(nodes))
         inside = (local[u] >= 0) & (local[v] >= 0)
@@ -105,8 +206,6 @@ def packed_layout(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         sub /= max(float(sub.max()), 1e-9)
         # A margin of a tenth of the box keeps neighbouring groups apart.
         pos[nodes] = np.array([x, y]) + side * (0.1 + 0.8 * sub)
-        x += side
-        row = max(row, side)
     return pos
 
 
@@ -144,7 +243,10 @@ def network_picture(
     )
     pos = packed_layout(len(chosen), u, v)
     pos -= pos.min(axis=0)
-    pos = pos / max(float(pos.max()), 1e-9) * (SIZE - 40) + 20
+    extent = np.maximum(pos.max(axis=0), 1e-9)
+    scale = min(FRAME[0] / extent[0], FRAME[1] / extent[1])
+    # Centred across the picture, 20 units from its top.
+    pos = pos * scale + np.array([(SIZE - extent[0] * scale) / 2, 20.0])
     height = float(pos[:, 1].max()) + 20
     roles = graph.roles[chosen]
     # The Leiden communities of the whole member graph (those of `communities` and
@@ -173,7 +275,7 @@ def network_picture(
                 role=role,
             )
         )
-    nodes.sort(key=lambda n: n.group < 0)  # the accounts drawn last, on top
+    height = place_labels([n for n in nodes if n.group < 0], height)
     lines = [
         Edge(
             float(pos[i, 0]),
@@ -184,7 +286,73 @@ def network_picture(
         )
         for i, j, w in zip(u.tolist(), v.tolist(), weights.tolist(), strict=True)
     ]
-    return Picture(nodes, lines, len(chosen), int(graph.n), height)
+    # What the text alternative says: the coloured communities (how many of their members
+    # are drawn, of how many), the grey others, and each account's place.
+    drawn = [n.group for n in nodes if n.role == "member"]
+    whole = {g: int((community == g).sum()) for g in colour}
+    groups = [Community(i, drawn.count(i), whole[g]) for g, i in colour.items()]
+    if drawn.count(COLOURS):
+        groups.append(Community(COLOURS, drawn.count(COLOURS), drawn.count(COLOURS)))
+    places = []
+    tied = np.zeros(graph.n, dtype=bool)
+    for k in (k for k, node in enumerate(chosen) if roles[k] == "account"):
+        node = chosen[k]
+        tied[:] = False
+        tied[graph.target[graph.source == node]] = True
+        tied[graph.source[graph.target == node]] = True
+        tied[node] = False
+        near = [i for i, c in enumerate(chosen) if tied[c]]
+        places.append(
+            AccountPlace(
+                label=nodes[k].label,
+                ties=int(tied.sum()),
+                ties_shown=len(near),
+                communities=len({nodes[i].group for i in near} - {-1, COLOURS}),
+            )
+        )
+    nodes.sort(key=lambda n: n.group < 0)  # the accounts drawn last, on top
+    return Picture(
+        nodes,
+        lines,
+        len(chosen),
+        int(graph.n),
+        height,
+        members=int((graph.roles == "member").sum()),
+        members_shown=len(drawn),
+        communities=groups,
+        accounts=places,
+    )
+
+
+def label_box(node: Node, below: bool) -> tuple[float, float, float, float]:
+    """The box (left, top, right, bottom) of an account's two-line label, above or below its
+    node, moved sideways to stay inside the picture."""
+    width = CHAR * max(PLATFORM_FONT * len(node.platform), LABEL_FONT * len(node.handle)) + 6
+    tall = PLATFORM_FONT + LABEL_FONT + 7
+    centre = min(max(node.x, width / 2 + 2), SIZE - width / 2 - 2)
+    top = node.y + node.radius + 3 if below else node.y - node.radius - 3 - tall
+    return centre - width / 2, top, centre + width / 2, top + tall
+
+
+def place_labels(accounts: list[Node], height: float) -> float:
+    """Put every account's label above its node, or below it when above would leave the
+    picture or cover a label already placed; return the picture's height, grown when a
+    label below the lowest node needs it."""
+    placed: list[tuple[float, float, float, float]] = []
+
+    def clear(box: tuple[float, float, float, float]) -> bool:
+        return box[1] >= 0 and all(
+            box[2] <= b[0] or box[0] >= b[2] or box[3] <= b[1] or box[1] >= b[3] for b in placed
+        )
+
+    for node in sorted(accounts, key=lambda n: (n.y, n.x)):
+        options = [label_box(node, below) for below in (False, True)]
+        box = next((b for b in options if clear(b)), options[0 if options[0][1] >= 0 else 1])
+        placed.append(box)
+        node.label_x = (box[0] + box[2]) / 2
+        node.label_y = box[1] + PLATFORM_FONT
+        height = max(height, box[3] + 4)
+    return height
 
 
 def _account_handle(ws: Workspace, platform: str, author_id: str) -> str:

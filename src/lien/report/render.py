@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from ..metrics.registry import BY_KEY
 from . import charts
+from .gaps import describe
 from .gather import ReportData
+from .headlines import figure, headlines
 from .i18n import Locale
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -24,111 +27,6 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     return env
-
-
-def figure(key: str, value: Any, loc: Locale, unit: str | None = None, **about: Any) -> Markup:
-    """A figure carrying its raw value, so a test can compare the report with the metrics.
-
-    `key` is a metric key (its unit from the registry) or, with `unit`, the name of another
-    measure; `about` adds data-* attributes saying which cell it is (cohort, period, term)."""
-    raw = "" if value is None else repr(value)
-    shown = loc.value(value, unit or BY_KEY[key].unit)
-    extra = Markup("").join(
-        Markup(' data-{}="{}"').format(name.replace("_", "-"), v) for name, v in about.items()
-    )
-    return Markup('<span class="figure" data-key="{}"{} data-value="{}">{}</span>').format(
-        key, extra, raw, shown
-    )
-
-
-def _trend(key: str, data: ReportData, loc: Locale) -> Markup:
-    latest, previous = data.latest, data.previous
-    if not latest or not previous or latest[key] is None or previous[key] is None:
-        return Markup("")
-    points = round(100 * (latest[key] - previous[key]))
-    period = loc.period(previous["period"])
-    if points > 0:
-        text = loc.ngettext(
-            "{points} point better than in {previous}",
-            "{points} points better than in {previous}",
-            abs(points),
-        )
-    elif points < 0:
-        text = loc.ngettext(
-            "{points} point lower than in {previous}",
-            "{points} points lower than in {previous}",
-            abs(points),
-        )
-    else:
-        text = loc.gettext("as in {previous}")
-    return Markup(" — ") + escape(text.format(points=abs(points), previous=period))
-
-
-def headlines(data: ReportData, loc: Locale) -> list[Markup]:
-    p = data.latest
-    if p is None:
-        return []
-    period = escape(loc.period(p["period"]))
-    g = loc.gettext
-    out = []
-    if p["addressed"]:
-        out.append(
-            Markup(
-                escape(
-                    g(
-                        "You answered {rate} of the messages addressed to you in {period}, in {hours} (median)."
-                    )
-                )
-            ).format(
-                rate=figure("response_rate", p["response_rate"], loc),
-                period=period,
-                hours=figure("ttfr_median_h", p["ttfr_median_h"], loc),
-            )
-            + _trend("response_rate", data, loc)
-        )
-    if p["questions"]:
-        out.append(
-            Markup(escape(g("{rate} of members' questions got an answer."))).format(
-                rate=figure("question_response_rate", p["question_response_rate"], loc)
-            )
-            + _trend("question_response_rate", data, loc)
-        )
-    if p["horizontality"] is not None:
-        out.append(
-            Markup(
-                escape(g("{rate} of exchanges were between members, without the account."))
-            ).format(rate=figure("horizontality", p["horizontality"], loc))
-            + _trend("horizontality", data, loc)
-        )
-    out.append(
-        Markup(
-            escape(g("{active} members wrote in {period}, {new} of them for the first time."))
-        ).format(
-            active=figure("active_members", p["active_members"], loc),
-            new=figure("new_members", p["new_members"], loc),
-            period=period,
-        )
-    )
-    if p.get("positive_share") is not None:
-        out.append(
-            Markup(
-                escape(
-                    g("{positive} of members' messages were positive; {thanks} thanked someone.")
-                )
-            ).format(
-                positive=figure("positive_share", p["positive_share"], loc),
-                thanks=figure("gratitude_share", p["gratitude_share"], loc),
-            )
-            + _trend("positive_share", data, loc)
-        )
-    if p["retention"] is not None:
-        out.append(
-            Markup(escape(g("{rate} of the previous period's active members came back."))).format(
-                rate=figure("retention", p["retention"], loc)
-            )
-            + _trend("retention", data, loc)
-        )
-    return out
 
 
 def build_charts(data: ReportData, loc: Locale) -> dict[str, charts.Chart]:
@@ -210,11 +108,151 @@ def build_charts(data: ReportData, loc: Locale) -> dict[str, charts.Chart]:
     return out
 
 
+WEB_SCHEMES = ("http", "https")
+LINK_TEXT = 48  # characters of a link shown in the inbox; the whole of it is in its title
+
+
+def css_string(text: str) -> Markup:
+    """A quoted CSS string, every character but letters and digits escaped: safe inside a
+    <style> element whatever the text (a catalogue's label)."""
+    return Markup('"{}"').format(
+        Markup("".join(c if c.isascii() and c.isalnum() else f"\\{ord(c):x} " for c in text))
+    )
+
+
+def web_link(url: Any) -> str | None:
+    """The URL when it is a plain web address (http or https, with a host): only those become
+    links. Anything else (javascript:, data:, a relative path, one hiding spaces or control
+    characters the browser would drop) stays text."""
+    if not isinstance(url, str) or not url or url != url.strip():
+        return None
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.hostname else None
+
+
+def link_text(url: str) -> Markup:
+    """A web address as the inbox shows it: without its scheme and "www.", shortened, with
+    a line-break opportunity after each slash (a long address wraps at its slashes)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    shown = host + parts.path.rstrip("/") + (f"?{parts.query}" if parts.query else "")
+    if len(shown) > LINK_TEXT:
+        shown = shown[: LINK_TEXT - 1] + "…"
+    return Markup("/<wbr>").join(escape(piece) for piece in shown.split("/"))
+
+
+def compare_rows(document: dict[str, Any], loc: Locale) -> list[dict[str, Any]]:
+    """The comparison's rates as the report shows them: A and B in the metric's unit, the
+    difference and its interval as changes (points for rates, hours for durations), and why
+    an interval is missing. Read defensively: an interval may be null, with or without a
+    reason, and the document may carry keys the report does not know."""
+    reasons = {
+        "too_few_threads": loc.gettext("too few threads"),
+        "not_a_sum_over_threads": loc.gettext("not a sum over threads"),
+    }
+    rows = []
+    for r in document.get("rates") or []:
+        key = r.get("key") or ""
+        metric = BY_KEY.get(key)
+        unit = metric.unit if metric else "ratio"
+        interval = r.get("ci95")
+        if isinstance(interval, list | tuple) and len(interval) == 2 and None not in interval:
+            shown = loc.change(interval[0], unit) + " … " + loc.change(interval[1], unit)
+            why = None
+        else:
+            why = r.get("reason")
+            shown = reasons.get(why or "", "—")
+        rows.append(
+            {
+                "title": metric.title(loc.lang) if metric else key,
+                "a": loc.value(r.get("a"), unit),
+                "b": loc.value(r.get("b"), unit),
+                "difference": loc.change(r.get("difference"), unit),
+                "interval": shown,
+                "reason": why if why in reasons else None,
+                "flagged": bool(r.get("flagged")) and why is None,
+            }
+        )
+    return rows
+
+
+def network_text(data: ReportData, loc: Locale) -> tuple[list[str], list[str]]:
+    """The network picture's legend (one line per colour) and its text alternative: how many
+    people and ties, the communities drawn and their sizes, each account's place."""
+    picture, block = data.network, data.document["network"]
+    if picture is None:
+        return [], []
+    g = loc.gettext
+    words = {
+        "blue": g("blue"),
+        "orange": g("orange"),
+        "green": g("green"),
+        "pink": g("pink"),
+        "sky blue": g("sky blue"),
+        "grey": g("grey"),
+    }
+    legend, groups = [], []
+    for c in picture.communities:
+        if c.colour_name == "grey":
+            text = loc.ngettext(
+                "{shown} member of smaller communities, or tied to the account only",
+                "{shown} members of smaller communities, or tied to the account only",
+                c.shown,
+            )
+        else:
+            text = loc.ngettext(
+                "{shown} member drawn, of a community of {size}",
+                "{shown} members drawn, of a community of {size}",
+                c.shown,
+            )
+        said = text.format(shown=loc.number(c.shown), size=loc.number(c.size))
+        legend.append(said)
+        groups.append(g("{label}:").format(label=words[c.colour_name]) + " " + said)
+    out = [
+        g(
+            "The picture draws {shown} of the {people} members active in the window (the most "
+            "connected) and the account; {ties} ties link the people of the window in all."
+        ).format(
+            shown=loc.number(picture.members_shown),
+            people=loc.number(block.get("people") if block.get("people") is not None else 0),
+            ties=loc.number(block.get("ties") if block.get("ties") is not None else 0),
+        )
+    ]
+    out += groups
+    coloured = sum(1 for c in picture.communities if c.colour_name != "grey")
+    for a in picture.accounts:
+        out.append(
+            g(
+                "{account} has ties with {ties} people ({shown} of them drawn), in {communities} "
+                "of the {coloured} coloured communities."
+            ).format(
+                account=a.label,
+                ties=loc.number(a.ties),
+                shown=loc.number(a.ties_shown),
+                communities=loc.number(a.communities),
+                coloured=loc.number(coloured),
+            )
+        )
+    if block.get("account_tie_share") is not None:
+        out.append(
+            g("{share} of all ties include the account.").format(
+                share=loc.percent(block["account_tie_share"])
+            )
+        )
+    return legend, out
+
+
 def render_html(data: ReportData) -> str:
     loc = Locale(data.lang)
     drawn = {
         name: (Markup(chart.svg()), chart.alt) for name, chart in build_charts(data, loc).items()
     }
+    legend, description = network_text(data, loc)
     template = _environment().get_template("report.html.j2")
     return template.render(
         data=data,
@@ -226,6 +264,14 @@ def render_html(data: ReportData) -> str:
         figure=lambda key, value, unit=None, **about: figure(key, value, loc, unit, **about),
         metric_title=lambda key: BY_KEY[key].title(loc.lang),
         unit=lambda key: BY_KEY[key].unit,
+        gaps=describe(data.gaps, loc) if data.gaps else [],
+        compared=compare_rows(data.compare, loc) if data.compare else [],
+        web_link=web_link,
+        link_text=link_text,
+        label=lambda text: loc.gettext("{label}:").format(label=text),
+        css_string=css_string,
+        legend=legend,
+        network_description=description,
     )
 
 

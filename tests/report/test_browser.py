@@ -6,7 +6,6 @@ Nothing executes, nothing is requested, nothing overflows, every chart has marks
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,22 +16,12 @@ from lien import demo
 from lien.report import build_report
 from lien.workspace import Workspace
 
+from ..browser import launched, skip_without_browser
 from ..csv_community import load, msg
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in the dev extra")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian's chromium is not installed (.ci/run installs it)", allow_module_level=True)
+playwright = skip_without_browser()
 pytestmark = pytest.mark.browser
 
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAYLOADS = [
     "<script>window.__pwned = 1</script>",
     '<img src="https://evil.example/x.png" onerror="window.__pwned = 2">',
@@ -45,10 +34,8 @@ PAYLOADS = [
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with launched(playwright) as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

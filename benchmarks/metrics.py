@@ -3,17 +3,25 @@
     python benchmarks/metrics.py [--sizes 1000000,10000000] [--keep DIR]
 
 For each size: builds the demo workspace (in a temp folder, or in --keep DIR where a workspace
-already built there is reused: the 10-million demo takes a while to build), then in a child
+already built there is reused: the 10-million demo takes a while to build), then in one child
 process runs the full compute() (every per-period key, the network block and regular members)
-and, in the same child, a plain pandas implementation of three headline metrics (response
-rate, horizontality, retention). Prints seconds, peak memory, the ratio and the machine's load
-average at the end of each size (figures taken while other work runs are inflated; the ratio
-to the baseline, run in the same conditions, much less).
+and then, in the same process, a plain pandas implementation of three headline metrics
+(response rate, horizontality, retention). Prints seconds, peak memory, the ratio and the
+machine's load average at the end of each size (figures taken while other work runs are
+inflated; the ratio to the baseline, run in the same conditions, much less).
+
+Peak memory is the kernel's high-water mark of resident memory (VmHWM). Between the two runs
+the child resets it (Linux: writing 5 to /proc/self/clear_refs), so each figure is the peak
+of its own run; the pandas peak starts from what the process still holds after lien (`kept
+MB`, after the workspace is closed and a garbage collection). Where the reset is not possible
+(another system, or not permitted), the pandas peak is not reported ("n/a"): it would be the
+larger of the two. pandas runs second, with the workspace file in the page cache lien warmed.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -75,42 +83,69 @@ def naive_pandas(db: str) -> float:
     return time.perf_counter() - started
 
 
-def peak_mb() -> float:
-    """This process's peak resident memory. VmHWM rather than ru_maxrss, which a child started
-    from a big parent inherits (Linux keeps the parent's high-water mark across exec)."""
+def _status_mb(field: str) -> float | None:
+    """A memory figure of /proc/self/status (VmHWM, VmRSS) in MB, None where there is none."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
+    return None
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM rather than ru_maxrss, which a child started
+    from a big parent inherits (Linux keeps the parent's high-water mark across exec) and which
+    cannot be reset."""
+    peak = _status_mb("VmHWM")
+    if peak is not None:
+        return peak
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child(db: str, which: str) -> None:
+def reset_peak() -> bool:
+    """Bring this process's peak resident memory (VmHWM) down to its current size, so that the
+    next peak_mb() is the peak of what runs from now on. Linux 4.0+; False when not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    peak, now = _status_mb("VmHWM"), _status_mb("VmRSS")
+    return peak is not None and now is not None and peak <= now * 1.05 + 1
+
+
+def child(db: str) -> None:
+    """lien's compute(), then the pandas baseline, in this one process; one JSON line out."""
     from lien.metrics import compute
     from lien.workspace import Workspace
 
-    out: dict[str, float] = {}
-    if which == "lien":
-        with Workspace.open(db, read_only=True) as ws:
-            started = time.perf_counter()
-            compute(ws, period="month")
-            out["seconds"] = time.perf_counter() - started
-    else:
-        out["seconds"] = naive_pandas(db)
-    out["peak_mb"] = peak_mb()
+    out: dict[str, float | None] = {}
+    with Workspace.open(db, read_only=True) as ws:
+        started = time.perf_counter()
+        compute(ws, period="month")
+        out["lien_s"] = time.perf_counter() - started
+    out["lien_mb"] = peak_mb()
+    gc.collect()
+    separate = reset_peak()
+    out["kept_mb"] = _status_mb("VmRSS") if separate else None
+    out["pandas_s"] = naive_pandas(db)
+    out["pandas_mb"] = peak_mb() if separate else None
     print(json.dumps(out))
 
 
-def run_child(db: Path, which: str) -> dict[str, float]:
+def run_child(db: Path) -> dict[str, float | None]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", str(db), which],
+        [sys.executable, __file__, "--child", str(db)],
         check=True,
         capture_output=True,
         text=True,
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def _mb(value: float | None, width: int) -> str:
+    return f"{value:>{width},.0f}" if value is not None else f"{'n/a':>{width}}"
 
 
 def stored_messages(db: Path) -> int:
@@ -125,16 +160,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--keep", type=Path, help="Folder to keep (and reuse) the workspaces in.")
-    parser.add_argument("--child", nargs=2)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(*args.child)
+        child(args.child)
         return
     from lien import demo
 
     print(
-        f"{'messages':>12}{'lien s':>9}{'lien MB':>9}{'pandas s':>10}{'pandas MB':>11}"
-        f"{'ratio':>7}{'build s':>9}{'load':>7}"
+        f"{'messages':>12}{'lien s':>9}{'lien MB':>9}{'kept MB':>9}{'pandas s':>10}"
+        f"{'pandas MB':>11}{'ratio':>7}{'build s':>9}{'load':>7}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
@@ -145,13 +180,12 @@ def main() -> None:
                 workspace = demo.build(folder, size=size, report=False).workspace
             build_s = time.perf_counter() - started
             messages = stored_messages(workspace)
-            lien = run_child(workspace, "lien")
-            naive = run_child(workspace, "pandas")
+            got = run_child(workspace)
+            lien_s, pandas_s = float(got["lien_s"] or 0), float(got["pandas_s"] or 0)
             print(
-                f"{messages:>12,}{lien['seconds']:>9.1f}{lien['peak_mb']:>9,.0f}"
-                f"{naive['seconds']:>10.1f}{naive['peak_mb']:>11,.0f}"
-                f"{lien['seconds'] / naive['seconds']:>6.1f}×{build_s:>9.0f}"
-                f"{os.getloadavg()[0]:>7.1f}"
+                f"{messages:>12,}{lien_s:>9.1f}{_mb(got['lien_mb'], 9)}{_mb(got['kept_mb'], 9)}"
+                f"{pandas_s:>10.1f}{_mb(got['pandas_mb'], 11)}"
+                f"{lien_s / pandas_s:>6.1f}×{build_s:>9.0f}{os.getloadavg()[0]:>7.1f}"
             )
 
 

@@ -269,6 +269,27 @@ def test_export_to_a_file_says_how_many(community: Path, tmp_path: Path) -> None
     assert out.read_text(encoding="utf-8").count("\n") == 1 + STORED
 
 
+def test_export_for_spark_writes_a_folder_without_secrets(community: Path, tmp_path: Path) -> None:
+    out = tmp_path / "for-spark"
+    assert "give it with -o FOLDER" in failed("export", "--format", "spark", "--db", str(community))
+    ok("export", "--format", "spark", "-o", str(out), "--db", str(community))
+    assert sorted(p.name for p in out.iterdir()) == [
+        "accounts.csv",
+        "annotations.parquet",
+        "messages.parquet",
+        "settings.json",
+    ]
+    settings = json.loads((out / "settings.json").read_text(encoding="utf-8"))
+    assert settings["timezone"] == "Europe/Paris" and "pseudonym_key" not in settings
+    accounts = (out / "accounts.csv").read_text(encoding="utf-8").splitlines()
+    assert len(accounts) == 3  # the header and the two owned accounts
+    messages = tmp_path / "m.csv"
+    ok("export", "--format", "csv", "-o", str(messages), "--db", str(community))
+    assert "is a folder" in failed(
+        "export", "--format", "csv", "-o", str(out), "--db", str(community)
+    )
+
+
 # -- info and sources --------------------------------------------------------------------------
 
 

@@ -2,7 +2,8 @@
 
 Rates are fractions; import order changes nothing; another platform's data leaves a platform's
 results unchanged; declaring the accounts after the import gives the same numbers as before it.
-Profiles as in test_differential (LIEN_METRICS_PROFILE).
+Profiles as in test_differential (LIEN_METRICS_PROFILE): by default 50 examples per invariant
+(most examples build and measure two workspaces), 300 with metrics-deep.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ compute_mod = pytest.importorskip("lien.metrics.compute")
 
 settings.register_profile(
     "metrics-ci-invariants",
-    max_examples=15,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

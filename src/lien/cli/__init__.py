@@ -22,7 +22,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "reparse": ("import_cmds", "reparse", "Re-run the mappers over the stored raw records."),
     "annotate": ("text_cmds", "annotate", "Detect language and score tone of new messages."),
     "fetch": ("fetch_cmds", "fetch_group", "Fetch conversations from the platforms' APIs."),
-    "export": ("import_cmds", "export", "Export messages as JSON Lines, Parquet or CSV."),
+    "export": (
+        "import_cmds",
+        "export",
+        "Export messages as JSON Lines, Parquet or CSV, or a folder for Spark.",
+    ),
     "metrics": ("metrics_cmds", "metrics", "Listening, conversing and belonging figures."),
     "network": ("network_cmds", "network", "Write the interaction graph (GEXF, GraphML, JSON)."),
     "people": ("people_cmds", "people", "The members who made the community in a period."),

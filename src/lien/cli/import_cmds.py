@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import LienError
+from ..exporting import FORMATS
 from ..sources import all_sources
 from ..sources.generic_csv import options_for_map
 from ._common import console, db_option, echo_line, escape, open_ws, plain
@@ -110,17 +111,19 @@ def reparse(db: Path | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["jsonl", "parquet", "csv"]),
+    type=click.Choice(FORMATS),
     default="jsonl",
     show_default=True,
+    help="spark: a folder (messages, accounts, settings, annotations) for "
+    "`lien metrics --engine spark --from FOLDER`.",
 )
 @click.option("--since", metavar="YYYY-MM-DD", help="First day (workspace time zone).")
 @click.option("--until", metavar="YYYY-MM-DD", help="Day after the last one (exclusive).")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default: standard output).",
+    type=click.Path(path_type=Path),
+    help="File to write (default: standard output); with --format spark, the folder.",
 )
 @db_option
 def export(
@@ -129,6 +132,17 @@ def export(
     """Export messages, fields named as in the record (re-importable)."""
     if output is None and fmt == "parquet" and sys.stdout.isatty():
         raise LienError("Parquet is binary: write it to a file with -o FILE.parquet")
+    if fmt != "spark" and output is not None and output.is_dir():
+        raise LienError(f"{output} is a folder: give a file name")
+    if fmt == "spark":
+        if output is None:
+            raise LienError("--format spark writes a folder: give it with -o FOLDER")
+        from ..text.annotate import bring_up_to_date_at
+        from ..workspace import default_path
+
+        # The tone keys on Spark need the annotations: brought up to date first, as
+        # `lien metrics` does.
+        bring_up_to_date_at(db or default_path())
     with open_ws(db, read_only=True) as ws:
         n = ws.export(output, fmt, since=since, until=until)
     if output is not None:

@@ -18,25 +18,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-
-def peak_mb() -> float:
-    """This process's peak resident memory. VmHWM rather than ru_maxrss: a child inherits the
-    high-water mark of the parent it was forked from (here the one that built the demo files),
-    which hid whether the import's own memory grows with the file."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from memory import peak_mb  # benchmarks/ is on the path when a script runs
 
 
 def child(mode: str, path: str, fmt: str, workdir: str) -> None:

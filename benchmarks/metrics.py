@@ -24,12 +24,13 @@ import argparse
 import gc
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from memory import peak_mb, reset_peak, status_mb  # benchmarks/ is on the path when a script runs
 
 
 def naive_pandas(db: str) -> float:
@@ -83,38 +84,6 @@ def naive_pandas(db: str) -> float:
     return time.perf_counter() - started
 
 
-def _status_mb(field: str) -> float | None:
-    """A memory figure of /proc/self/status (VmHWM, VmRSS) in MB, None where there is none."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(f"{field}:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def peak_mb() -> float:
-    """This process's peak resident memory. VmHWM rather than ru_maxrss, which a child started
-    from a big parent inherits (Linux keeps the parent's high-water mark across exec) and which
-    cannot be reset."""
-    peak = _status_mb("VmHWM")
-    if peak is not None:
-        return peak
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def reset_peak() -> bool:
-    """Bring this process's peak resident memory (VmHWM) down to its current size, so that the
-    next peak_mb() is the peak of what runs from now on. Linux 4.0+; False when not possible."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        return False
-    peak, now = _status_mb("VmHWM"), _status_mb("VmRSS")
-    return peak is not None and now is not None and peak <= now * 1.05 + 1
-
-
 def child(db: str) -> None:
     """lien's compute(), then the pandas baseline, in this one process; one JSON line out."""
     from lien.metrics import compute
@@ -128,7 +97,7 @@ def child(db: str) -> None:
     out["lien_mb"] = peak_mb()
     gc.collect()
     separate = reset_peak()
-    out["kept_mb"] = _status_mb("VmRSS") if separate else None
+    out["kept_mb"] = status_mb("VmRSS") if separate else None
     out["pandas_s"] = naive_pandas(db)
     out["pandas_mb"] = peak_mb() if separate else None
     print(json.dumps(out))

@@ -7,11 +7,14 @@ hand against the file.
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import is_hypothesis_test
 
 from lien.importer import import_file
 from lien.sources import Probe, all_sources, detect
@@ -44,16 +47,53 @@ def test_every_source_is_exercised() -> None:
     assert not missing, f"sources without any expected/ case: {missing}"
 
 
-def test_every_source_is_fuzzed() -> None:
-    from . import test_meta_sources, test_social_files, test_x_reddit_4cat
+# A fuzz test is a hypothesis test of tests/sources parametrised over `source` or
+# `source_name`; its name says whether it feeds random bytes or mutated real files.
+FUZZ_KINDS = ("random", "mutated")
 
-    fuzzed = set(test_meta_sources.SEEDS) | set(test_social_files.SEEDS)
-    fuzzed |= set(test_x_reddit_4cat.FUZZED)
-    # The foundation's formats: hypothesis rows, lines and round trips through lien's exports
-    # in tests/test_import_properties.py.
-    fuzzed |= {"csv", "lien-jsonl", "lien-parquet"}
-    missing = sorted(s.name for s in all_sources() if s.name not in fuzzed)
-    assert not missing, f"sources without a hypothesis fuzzing test: {missing}"
+
+def fuzz_tests() -> dict[str, dict[str, list[str]]]:
+    """source name -> fuzz kind -> the hypothesis tests that fuzz it, found by importing every
+    test module of this folder and reading the parametrisation of its hypothesis tests."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if not info.name.startswith("test_"):
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        for name, test in vars(module).items():
+            if not name.startswith("test_") or not is_hypothesis_test(test):
+                continue
+            kinds = [k for k in FUZZ_KINDS if k in name]
+            for mark in getattr(test, "pytestmark", []):
+                if mark.name != "parametrize" or mark.args[0] not in ("source", "source_name"):
+                    continue
+                for value in mark.args[1]:
+                    source = value.values[0] if hasattr(value, "values") else value
+                    for kind in kinds:
+                        found.setdefault(source, {}).setdefault(kind, []).append(
+                            f"{info.name}.{name}"
+                        )
+    return found
+
+
+def test_every_source_is_fuzzed() -> None:
+    fuzzed = fuzz_tests()
+    missing = [
+        f"{s.name} ({kind})"
+        for s in all_sources()
+        for kind in FUZZ_KINDS
+        if not fuzzed.get(s.name, {}).get(kind)
+    ]
+    assert not missing, f"sources without a hypothesis fuzzing test of that kind: {missing}"
+
+
+def test_fuzz_coverage_is_read_from_the_tests_themselves() -> None:
+    # The table readers are fuzzed by test_fuzz_tables.py alone: no hand-kept list adds them.
+    fuzzed = fuzz_tests()
+    for source in ("csv", "lien-jsonl", "lien-parquet"):
+        tests = {t for kind in FUZZ_KINDS for t in fuzzed[source][kind]}
+        assert tests and all(t.startswith("test_fuzz_tables.") for t in tests), (source, tests)
+    assert any(t.startswith("test_fuzz_tables.") for t in fuzzed["4cat"]["mutated"])
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda p: str(p.relative_to(EXPECTED)))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lien.errors import Reject, SourceError
 from lien.importer import import_file
-from lien.sources import ImportContext, get
+from lien.sources import ImportContext, RawRecord, get
 from lien.sources._htmltext import html_to_text
 from lien.workspace import Workspace
 
@@ -99,6 +99,29 @@ def test_outbox_and_api_files_share_ids(ws: Workspace) -> None:
     ).fetchone()
     assert count == (1,)
     assert outbox.stored == 3 and outbox.stored + outbox.updated + outbox.duplicates == 4
+
+
+@pytest.mark.parametrize(
+    ("rating", "owner_liked"),
+    [("like", True), ("none", None), ("dislike", None), (None, None), ("LIKE", None), (1, None)],
+)
+def test_youtube_viewer_rating_like_is_the_owners_like(rating: object, owner_liked: object) -> None:
+    # viewerRating is the rating of whoever fetched the comments: "like" only when the channel
+    # fetched with its own login; with an API key it is always "none", which says nothing.
+    snippet: dict[str, object] = {
+        "videoId": "vdlLac01",
+        "textOriginal": "Magnifique 🌙",
+        "authorChannelId": {"value": "UCmember0000000000000001"},
+        "publishedAt": "2024-02-01T10:00:00Z",
+        "likeCount": 2,
+    }
+    if rating is not None:
+        snippet["viewerRating"] = rating
+    comment = {"kind": "youtube#comment", "id": "UgzRating1", "snippet": snippet}
+    source = get("youtube")
+    message = source.to_message(RawRecord("items[0]", comment), ImportContext())
+    assert message.owner_liked is owner_liked
+    assert source.mapper_version == 2  # reparse re-maps comments stored before this rule
 
 
 @pytest.mark.parametrize(

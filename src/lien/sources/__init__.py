@@ -16,6 +16,7 @@ parsing is several times slower than DuckDB's readers.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -85,7 +86,12 @@ class Probe:
 
     @cached_property
     def text(self) -> str:
-        """The head decoded as UTF-8 (BOM removed), or as Windows-1252 when it is not UTF-8."""
+        """The head decoded as UTF-8 (BOM removed), as UTF-16 when it starts with a UTF-16 BOM
+        (Excel's "Unicode text"), or as Windows-1252 when it is not UTF-8."""
+        if self.head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            # Not final: a character cut by the head's end is left out, not an error.
+            decoder = codecs.getincrementaldecoder("utf-16")(errors="replace")
+            return decoder.decode(self.head, final=False)
         head = self.head.removeprefix(b"\xef\xbb\xbf")
         try:
             return head.decode("utf-8")
@@ -101,14 +107,43 @@ class Probe:
     @cached_property
     def json(self) -> Any:
         """The whole file parsed as one JSON document, or None (not JSON, or too large)."""
+        return self._whole_json[0]
+
+    @cached_property
+    def json_problem(self) -> str | None:
+        """Why a file that starts like a JSON document (`{` or `[`) does not parse as one: where
+        the parser stopped and what to do; None when it parses, or does not look like JSON."""
+        return self._whole_json[1]
+
+    @cached_property
+    def _whole_json(self) -> tuple[Any, str | None]:
         if self.is_binary or self.size > WHOLE_JSON_LIMIT:
-            return None
+            return None, None
         if self.text.lstrip()[:1] not in ("{", "["):
-            return None
+            return None, None
         try:
-            return json.loads(self.path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            return None
+            return json.loads(self.path.read_bytes().removeprefix(b"\xef\xbb\xbf")), None
+        except json.JSONDecodeError as e:
+            where = f"line {e.lineno}, column {e.colno} ({e.msg})"
+            # A string left open runs to the end of the file: cut short too.
+            if e.pos >= len(e.doc.rstrip()) or e.msg.startswith("Unterminated string"):
+                return None, (
+                    f"it ends before the JSON is complete, at {where}. It was probably cut "
+                    "short (an interrupted download or copy): download or save it again in full"
+                )
+            return None, (
+                f"it is damaged at {where}. Download or save it again; if it was edited by "
+                "hand, fix that place in a text editor"
+            )
+        except UnicodeDecodeError as e:
+            return None, (
+                f"it is not UTF-8 text (byte {e.start}). JSON files are UTF-8: was it re-saved "
+                "by another program? Use the original file"
+            )
+        except RecursionError:
+            return None, "it is nested too deeply to read"
+        except ValueError as e:
+            return None, (str(e).splitlines()[0][:120] if str(e) else "it does not parse")
 
     @cached_property
     def first_json_line(self) -> Any:
@@ -277,6 +312,8 @@ def detect(probe: Probe) -> Source:
     if len(matches) == 1:
         return matches[0]
     if not matches:
+        if not probe.is_binary and probe.json_problem and not probe.json_lines:
+            raise SourceError(f"{probe.name}: not valid JSON: {probe.json_problem}")
         what = "a binary file" if probe.is_binary else "a format lien does not recognise"
         raise SourceError(
             f"{probe.name}: {what}. Run `lien sources` to see the formats lien reads, "

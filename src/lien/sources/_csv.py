@@ -23,14 +23,20 @@ from ..errors import SourceError
 from . import sniff_delimiter
 
 _CHUNK = 1 << 20
+# The longest line (or field) read: the same limit for DuckDB's reader and Python's.
+MAX_LINE_BYTES = 10_000_000
 
 
 @dataclass(frozen=True)
 class CsvLayout:
     path: Path  # a UTF-8 file (the original, or a transcoded copy)
-    encoding: str  # what the original was: utf-8 or cp1252
+    encoding: str  # what the original was: utf-8, cp1252 or utf-16
     delimiter: str
     header: list[str]
+
+
+# Excel's "Unicode text" (and some other exports) is UTF-16 with a byte order mark.
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 def _decodes(path: Path, encoding: str) -> bool:
@@ -45,26 +51,104 @@ def _decodes(path: Path, encoding: str) -> bool:
     return True
 
 
-@contextmanager
-def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
-    """Detect encoding (UTF-8 with or without BOM, else Windows-1252), delimiter and header;
-    transcode to a temporary UTF-8 copy when needed (DuckDB reads UTF-8)."""
-    if _decodes(path, "utf-8"):
-        encoding, readable, tmp = "utf-8", path, None
-    elif _decodes(path, "cp1252"):
-        encoding = "cp1252"
-        handle = tempfile.NamedTemporaryFile(prefix="lien-", suffix=".csv", delete=False)
-        tmp = Path(handle.name)
+def _transcoded(path: Path, encoding: str, display: str) -> Path:
+    """A temporary UTF-8 copy of a file in `encoding` (the caller deletes it)."""
+    handle = tempfile.NamedTemporaryFile(prefix="lien-", suffix=".csv", delete=False)
+    tmp = Path(handle.name)
+    try:
         with path.open("rb") as src, handle:
-            decoder = codecs.getincrementaldecoder("cp1252")()
+            decoder = codecs.getincrementaldecoder(encoding)()
             while chunk := src.read(_CHUNK):
                 handle.write(decoder.decode(chunk).encode("utf-8"))
-        readable = tmp
+            handle.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as e:
+        tmp.unlink(missing_ok=True)
+        raise SourceError(
+            f"{display}: starts as UTF-16 text (byte order mark) but is not valid UTF-16 "
+            f"({e.reason}); the file may be truncated or damaged: save it again from your "
+            "spreadsheet, preferably as 'CSV UTF-8'"
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def _mixed_line_ends(path: Path) -> bool:
+    """True when a file ends its lines in more than one way (LF, CRLF, CR): DuckDB's strict
+    CSV reader gives up on such files ("state machine reached an invalid state"), e.g. a
+    Windows export with a line appended by an editor that writes LF."""
+    cr = lf = crlf = 0
+    last = b""
+    with path.open("rb") as f:
+        while chunk := f.read(_CHUNK):
+            cr += chunk.count(b"\r")
+            lf += chunk.count(b"\n")
+            crlf += chunk.count(b"\r\n") + (last == b"\r" and chunk[:1] == b"\n")
+            last = chunk[-1:]
+    return cr > 0 and lf > 0 and not cr == lf == crlf
+
+
+def _one_line_end(path: Path, display: str) -> Path:
+    """A temporary copy of a UTF-8 CSV with every line ended by LF, rewritten by Python's csv
+    module (which reads LF, CRLF and CR alike, and keeps line breaks inside quoted values)."""
+    with path.open("r", encoding="utf-8-sig", newline="") as f:
+        delimiter = sniff_delimiter(f.readline().rstrip("\r\n"))
+    with tempfile.NamedTemporaryFile(prefix="lien-", suffix=".csv", delete=False) as handle:
+        tmp = Path(handle.name)
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_LINE_BYTES)
+    try:
+        with (
+            path.open("r", encoding="utf-8-sig", newline="") as src,
+            tmp.open("w", encoding="utf-8", newline="") as out,
+        ):
+            writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+            for row in csv.reader(src, delimiter=delimiter):
+                writer.writerow(row)
+    except csv.Error as e:
+        tmp.unlink(missing_ok=True)
+        raise SourceError(
+            f"{display}: malformed CSV with mixed line endings ({e}); save it again as "
+            "'CSV UTF-8' from your spreadsheet"
+        ) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        csv.field_size_limit(limit)
+    return tmp
+
+
+@contextmanager
+def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
+    """Detect encoding (UTF-16 with a BOM, UTF-8 with or without BOM, else Windows-1252),
+    delimiter and header; transcode to a temporary UTF-8 copy when needed (DuckDB reads
+    UTF-8)."""
+    with path.open("rb") as f:
+        start = f.read(2)
+    tmp: Path | None = None
+    if start in UTF16_BOMS:
+        # The "utf-16" codec reads the BOM, takes the byte order from it, and drops it.
+        encoding = "utf-16"
+        tmp = readable = _transcoded(path, encoding, display)
+    elif _decodes(path, "utf-8"):
+        encoding, readable = "utf-8", path
+    elif _decodes(path, "cp1252"):
+        encoding = "cp1252"
+        tmp = readable = _transcoded(path, encoding, display)
     else:
         raise SourceError(
             f"{display}: the file is neither UTF-8 nor Windows-1252 text; "
             "save it again as 'CSV UTF-8' from your spreadsheet"
         )
+    if _mixed_line_ends(readable):
+        try:
+            uniform = _one_line_end(readable, display)
+        finally:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+        tmp = readable = uniform
     try:
         with readable.open("r", encoding="utf-8-sig", newline="") as f:
             first = f.readline()
@@ -78,11 +162,24 @@ def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
         lowered = [h.lower() for h in header]
         dupes = sorted({h for h in lowered if lowered.count(h) > 1})
         if dupes:
-            raise SourceError(f"{display}: the header repeats column(s) {', '.join(dupes)}")
+            raise SourceError(f"{display}: the header repeats column(s) {shown_names(dupes)}")
         yield CsvLayout(readable, encoding, delimiter, header)
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
+
+
+def shown_names(names: Sequence[str], limit: int = 300) -> str:
+    """Column names from an untrusted header, for a one-line message: control characters
+    (line breaks included) become `?`, the list is cut to `limit` characters."""
+    text = ", ".join("".join(c if c.isprintable() else "?" for c in n) for n in names)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def shown_value_sql(expr: str) -> str:
+    """SQL of a value quoted in a reject reason: cut to 60 characters, control characters
+    (line breaks of a quoted cell included) as `?`, so that the reason stays one line."""
+    return f"'''' || regexp_replace(left({expr}, 60), '[[:cntrl:]]', '?', 'g') || ''''"
 
 
 def column_names(n: int) -> list[str]:
@@ -101,7 +198,7 @@ def read_csv_sql(layout: CsvLayout) -> tuple[str, list[object]]:
         FROM read_csv(?, header = false, skip = 1, columns = {columns}, auto_detect = false,
                       delim = ?, quote = '"', escape = '"', strict_mode = true,
                       store_rejects = true, rejects_table = '_lien_csv_errors',
-                      rejects_scan = '_lien_csv_scans', max_line_size = 10000000)
+                      rejects_scan = '_lien_csv_scans', max_line_size = {MAX_LINE_BYTES})
     """
     return sql, [*layout.header, str(layout.path), layout.delimiter]
 
@@ -185,9 +282,10 @@ def bool_ok_sql(expr: str) -> str:
 
 
 def parse_int_sql(expr: str) -> str:
-    # Spreadsheets sometimes write whole numbers as 12.0.
+    """A BIGINT from a whole number written as text; NULL for anything else. Spreadsheets
+    sometimes write whole numbers as 12.0, which is accepted; DuckDB's own cast would also
+    round 2.5 to 3 and read 1_000, 0x1F or 1e3, which are not counts anyone wrote."""
     return (
-        f"coalesce(TRY_CAST(trim({expr}) AS BIGINT), "
-        f"CASE WHEN TRY_CAST(trim({expr}) AS DOUBLE) = round(TRY_CAST(trim({expr}) AS DOUBLE)) "
-        f"THEN TRY_CAST(TRY_CAST(trim({expr}) AS DOUBLE) AS BIGINT) END)"
+        f"(CASE WHEN regexp_full_match(trim({expr}), '[+-]?[0-9]{{1,19}}(\\.0*)?') "
+        f"THEN TRY_CAST(trim({expr}) AS BIGINT) END)"
     )

@@ -22,6 +22,8 @@ from ._csv import (
     raw_rows_sql,
     read_csv_sql,
     session_timezone,
+    shown_names,
+    shown_value_sql,
     utf8_layout,
 )
 
@@ -65,7 +67,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str], display: str) ->
     missing = [t for t in REQUIRED if t not in found]
     if missing:
         raise SourceError(
-            f"{display}: missing column(s) {', '.join(missing)} (found: {', '.join(header)}). "
+            f"{display}: missing column(s) {', '.join(missing)} (found: {shown_names(header)}). "
             f"Rename them, or map them with --map {missing[0]}=YOUR_COLUMN"
         )
     return found
@@ -74,18 +76,22 @@ def resolve_columns(header: list[str], mapping: dict[str, str], display: str) ->
 class GenericCsv(BulkSource):
     name = "csv"
     title = "Generic CSV"
+    # 2: counts must be whole numbers (DuckDB's cast rounded 2.5 to 3); UTF-16 files.
+    mapper_version = 2
     platforms = ("any",)
     reads = (
         "CSV with columns platform,id,parent_id,author_id,author_name,created_at,text "
         "(optional: root_id, author_handle, author_is_bot, edited_at, lang, url, like_count, "
-        "reply_count, share_count, owner_liked); `,` `;` or tab; UTF-8 (with or without BOM) or "
-        "Windows-1252",
+        "reply_count, share_count, owner_liked); `,` `;` or tab; UTF-8 (with or without BOM), "
+        'Windows-1252, or UTF-16 with its BOM (Excel\'s "Unicode text")',
         "lien's own CSV export",
     )
     quirks = (
         "Times are ISO 8601; times without an offset are read in the workspace time zone.",
         "Other headers can be mapped with --map target=column; unknown columns are kept in the "
         "raw record.",
+        "Counts are whole numbers (`12`, or `12.0` as spreadsheets write them): `2.5`, `1e3` "
+        "or `1 000` reject the row, naming the column and the value.",
         "Rejects name the data row (rows counted after the header) or, for malformed lines, "
         "the file line.",
     )
@@ -168,7 +174,7 @@ class GenericCsv(BulkSource):
                 c = col(target)
                 checks.append(
                     f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
-                    f"THEN '{target} ''' || left({c}, 60) || ''' is not an ISO 8601 time "
+                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not an ISO 8601 time "
                     f"(e.g. 2020-03-01T14:05:00+01:00)'"
                 )
         for target in COUNTS:
@@ -176,14 +182,14 @@ class GenericCsv(BulkSource):
                 c = col(target)
                 checks.append(
                     f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
-                    f"THEN '{target} ''' || left({c}, 60) || ''' is not a whole number'"
+                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not a whole number'"
                 )
         for target in BOOLS:
             if target in fields:
                 c = col(target)
                 checks.append(
                     f"WHEN NOT {bool_ok_sql(c)} "
-                    f"THEN '{target} ''' || left({c}, 60) || ''' is not true/false'"
+                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not true/false'"
                 )
         reject = f"CASE {' '.join(checks)} END" if checks else "NULL::VARCHAR"
 

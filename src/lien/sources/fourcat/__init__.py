@@ -107,7 +107,12 @@ class FourCatExports(BulkSource):
         display = ctx.display_name or path.name
         platform = str(ctx.options.get("platform") or default_platform(display))
         with session_timezone(con, ctx.timezone):
-            if Probe(path, display).csv_header is not None:
+            probe = Probe(path, display)
+            # A CSV whose header is damaged is still read as CSV, for the CSV reader's error
+            # ("the header has an empty column name"), not as lines that are not JSON.
+            if probe.csv_header is not None or not (
+                probe.is_binary or probe.text.lstrip().startswith(("{", "["))
+            ):
                 self._stage_csv(con, path, display, table, platform)
             else:
                 items = f"""

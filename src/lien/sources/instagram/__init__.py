@@ -279,7 +279,14 @@ class InstagramGraph(Source):
         "URL; otherwise they are stored without parent until another file tells.",
         "Authors: the username (lowercase) is the author id whenever the response carries it "
         "(`username`, `from.username`), else the numeric id of `from`/`user`/`owner`; media "
-        "read from `/{ig-user-id}/media` without `username` get that account's numeric id.",
+        "read from `/{ig-user-id}/media` without `username` get that account's numeric id. "
+        "The username is the key because it is the one name every response shape gives: "
+        "comments carry `username`, while `from` (with the numeric Instagram-scoped id) only "
+        "exists since late 2021 and only when asked for, and media name their `owner` by id "
+        "alone.",
+        "So when someone changes their username, their messages before and after the change "
+        "belong to two different authors (the old and the new name), and a person seen once "
+        "with a username and once only by numeric id counts twice as well.",
         "The API does not say whether the account liked a comment: owner_liked stays empty.",
         "Hashtag searches (`top_media`, `recent_media`) return media without author and, "
         "unless asked, without timestamp: such media are rejected with that reason.",

@@ -251,6 +251,9 @@ class MetaArchive(Source):
         "Archives hold no message ids: the id is derived from the entry (kind, time, author, "
         "text), so a later archive of the same account gives the same ids; two identical "
         "comments in the same second count once. Ids never match the Graph API's.",
+        "Because the id is derived from the content, a comment edited between two archives "
+        "comes back from the later one as a new message: both versions are kept, the old one "
+        "is not updated (the archives give no edit time to tell them apart).",
         "Comments do not name the post they answer: each is a reply to an unknown parent "
         f"(`{UNKNOWN_PARENT}<id>`), i.e. an orphan in the metrics, never a new post.",
         "Facebook names people but gives no account id: the author id is the name as "

@@ -103,6 +103,8 @@ def _named(location: str, payload: Any) -> str:
 class YoutubeFiles(Source):
     name = "youtube"
     title = "YouTube Data API responses"
+    # 2: `viewerRating` "like" is the owner's like.
+    mapper_version = 2
     platforms = (PLATFORM,)
     reads = (
         "`commentThreads.list` responses (top-level comments, with `replies.comments` when "
@@ -126,6 +128,11 @@ class YoutubeFiles(Source):
         "author empty. The handle is taken from an `/@handle` channel URL when there is one.",
         "The channel a thread belongs to (`snippet.channelId`) is suggested as an owned "
         "account after the import; its replies are then the account's answers.",
+        '`viewerRating` says whether the viewer who fetched the comments liked one: "like" '
+        "is kept as the owner's like, which is right when the channel fetched its own comments "
+        "with its own login (OAuth). With an API key (as `lien fetch youtube` uses) there is "
+        'no viewer and it is always "none", so anything but "like" leaves owner_liked '
+        "empty (unknown), never false.",
     )
 
     def sniff(self, probe: Probe) -> bool:
@@ -288,6 +295,8 @@ def _comment_message(c: dict[str, Any], hints: dict[str, Any]) -> Message:
         url=url,
         like_count=count(s.get("likeCount")),
         reply_count=count(hints.get("total_replies")),
+        # "none" also means "not fetched by the channel's owner": unknown, not false.
+        owner_liked=True if s.get("viewerRating") == "like" else None,
     )
 
 

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from lien.cli import cli
-from lien.cli._common import console
 from lien.metrics.compare import (
     MIN_THREADS,
     NOT_THREAD_SUM,
@@ -207,10 +206,8 @@ def test_retention_pools_the_months_of_the_window(ws: Workspace, tmp_path: Path)
     assert _rates(second)["reciprocity"]["a"] is None
 
 
-def test_the_cli_says_why_an_interval_is_missing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(console, "width", 400)  # table cells on one line
+def test_the_cli_says_why_an_interval_is_missing(tmp_path: Path) -> None:
+    wide = {"COLUMNS": "400"}  # table cells on one line
     path = tmp_path / "ws.duckdb"
     with Workspace.create(path, timezone="Europe/Paris", lang="fr") as ws:
         load(ws, tmp_path, _one_thread_each(), [("mastodon", "acc")])
@@ -219,7 +216,7 @@ def test_the_cli_says_why_an_interval_is_missing(
     assert shown.exit_code == 0, shown.output
     r = _rates(json.loads(shown.output))["response_rate"]
     assert (r["ci95"], r["reason"]) == (None, TOO_FEW_THREADS)
-    shown = CliRunner().invoke(cli, ["compare", "--db", str(path), *windows])
+    shown = CliRunner().invoke(cli, ["compare", "--db", str(path), *windows], env=wide)
     assert shown.exit_code == 0, shown.output
     # In the interval column of the rows, then spelt out below the tables.
     assert "— trop peu de fils" in shown.output

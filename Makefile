@@ -36,7 +36,7 @@ check-docs: $(STAMP)
 	$(BIN)/python -m lien.docs check
 
 test: $(SPARK_STAMP) lint check-docs
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -rs
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/import.py

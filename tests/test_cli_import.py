@@ -315,6 +315,21 @@ def _wait(condition: Callable[[], bool], seconds: float = 10) -> None:
         time.sleep(0.01)
 
 
+def test_duckdb_draws_no_bar_of_its_own_into_the_output(
+    db: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    slow = "SELECT count(*) FROM range(5000000) t(x) WHERE hash(x) % 7 = 0"
+    with Workspace.open(db) as ws:
+        # What a statement over 2 s meets (DuckDB's Python client would print on stdout).
+        ws.con.execute("SET progress_bar_time = 0")
+        ws.con.execute(slow).fetchall()
+        # An import measures progress for its own bar, then leaves the session as it found it.
+        ws.import_paths([write_csv(tmp_path / "a.csv", [msg("m1", None, "u1", "01 09:00")])])
+        ws.con.execute(slow).fetchall()
+    out, err = capfd.readouterr()
+    assert "%" not in out and "%" not in err
+
+
 def test_poller_reports_known_percentages_while_polling() -> None:
     con = FakeConnection([-1.0, 12.5, 60.0, 140.0])
     seen: list[float] = []

@@ -61,6 +61,10 @@ class Workspace:
         self.read_only = read_only
         # Stored times are UTC; DuckDB would otherwise read them in the machine's time zone.
         con.execute("SET TimeZone = 'UTC'")
+        # DuckDB's Python client draws its own bar on stdout for any statement over 2 s: into
+        # `lien export` and `--json` output. lien shows progress itself, on the terminal.
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET enable_progress_bar_print = false")
         limit = memory_limit()
         if limit:
             con.execute("SET memory_limit = ?", [limit])

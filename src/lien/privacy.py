@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .errors import LienError
+from .schema import messages_changed
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -279,6 +280,7 @@ def erase_person(ws: Workspace, platform: str, author_id_or_handle: str) -> dict
         counts["rejects_scrubbed"] = _scrub_table(
             ws, "rejects", ("location", "reason", "raw"), scrubber, forms, ("raw",)
         )
+        messages_changed(con)
     ws.con.execute("CHECKPOINT")
     return counts
 
@@ -372,6 +374,7 @@ def apply_retention(
         counts["raw_items_deleted"] = _count_p(con, f"SELECT count(*) {unused}", [cutoff])
         con.execute(f"DELETE {unused}", [cutoff])
         con.execute("DROP TABLE _lien_old")
+        messages_changed(con)
     ws.con.execute("CHECKPOINT")
     return counts
 

@@ -243,6 +243,28 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# Internal keys of the settings table: never shown or set as settings.
+MESSAGES_VERSION = "messages_version"
+ANNOTATIONS_STAMP = "annotations_stamp"
+INTERNAL_SETTINGS = frozenset({"schema_version", MESSAGES_VERSION, ANNOTATIONS_STAMP})
+
+
+def messages_changed(con: duckdb.DuckDBPyConnection) -> None:
+    """Count one more change to the messages' texts or languages, inside the writer's
+    transaction. Every writer of `messages` calls it (imports, reparse, erasure, retention):
+    the check for messages to annotate, a scan of every text, is skipped while the count
+    is the one it last saw."""
+    con.execute(
+        "INSERT INTO settings SELECT ?, '0' WHERE NOT EXISTS "
+        "(SELECT 1 FROM settings WHERE key = ?)",
+        [MESSAGES_VERSION, MESSAGES_VERSION],
+    )
+    con.execute(
+        "UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = ?",
+        [MESSAGES_VERSION],
+    )
+
+
 # Migration N brings a workspace from version N-1 to N. Append, never edit.
 MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1, 2: _v2, 3: _v3}
 

@@ -229,6 +229,8 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     )
     con.execute("DROP TABLE IF EXISTS _lien_keep")
     con.execute("DROP TABLE IF EXISTS _lien_roots")
+    if stored or updated:
+        schema.messages_changed(con)
     return {
         "read": read,
         "stored": stored,

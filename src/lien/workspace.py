@@ -195,7 +195,7 @@ class Workspace:
 
     def settings(self) -> dict[str, str]:
         rows = self.con.execute("SELECT key, value FROM settings").fetchall()
-        return {k: v for k, v in rows if k != "schema_version"}
+        return {k: v for k, v in rows if k not in schema.INTERNAL_SETTINGS}
 
     def setting(self, key: str) -> str | None:
         row = self.con.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
+from .. import schema
 from ..errors import LienError
 from . import language, tone
 
@@ -153,6 +154,7 @@ def annotate(
     result.detected = int(row[0]) if row else 0
     con.execute(f"DROP TABLE IF EXISTS {PENDING}")
     con.execute("DROP TABLE IF EXISTS _lien_annotate_texts")
+    _mark_complete(ws, _stamp(ws))
     return result
 
 
@@ -254,22 +256,54 @@ def annotate_with_progress(
         return annotate(ws, force=force, on_progress=tick)
 
 
-def not_annotated(ws: Workspace) -> int:
-    """How many messages with text have no annotation, or one that is out of date."""
+def _stamp(ws: Workspace) -> str:
+    """What the annotations were last found complete against: the schema, the count of changes
+    to the messages (`schema.messages_changed`), how many there are (a guard against writes
+    made outside lien) and the method."""
+    row = ws.con.execute(
+        "SELECT (SELECT count(*) FROM messages), (SELECT max(value) FROM settings WHERE key = ?)",
+        [schema.MESSAGES_VERSION],
+    ).fetchone()
+    count, version = row if row else (0, None)
+    return f"{ws.schema_version()}:{version or 0}:{count}:{current_method(ws)}"
+
+
+def _up_to_date(ws: Workspace, stamp: str) -> bool:
+    return ws.setting(schema.ANNOTATIONS_STAMP) == stamp
+
+
+def _pending(ws: Workspace) -> int:
     row = ws.con.execute(f"SELECT count(*) {_PENDING_FROM}", [False, current_method(ws)]).fetchone()
     return int(row[0]) if row else 0
 
 
+def not_annotated(ws: Workspace) -> int:
+    """How many messages with text have no annotation, or one that is out of date. Without a
+    scan of the texts while nothing changed since annotations were last complete."""
+    return 0 if _up_to_date(ws, _stamp(ws)) else _pending(ws)
+
+
 def bring_up_to_date(ws: Workspace, progress: bool = False) -> int:
     """Annotate what is pending, when the workspace is writable; return how many messages are
-    still not annotated (0 unless the workspace is read-only). Cheap when nothing is pending."""
-    pending = not_annotated(ws)
+    still not annotated (0 unless the workspace is read-only). Cheap when nothing is pending,
+    and cheaper still when nothing changed since the last time."""
+    stamp = _stamp(ws)
+    if _up_to_date(ws, stamp):
+        return 0
+    pending = _pending(ws)
     if ws.read_only:
         return pending
     orphans = ws.con.execute(_ORPHANS).fetchone()
     if pending or (orphans and orphans[0]):
         annotate_with_progress(ws, progress=progress)
+    else:
+        _mark_complete(ws, stamp)
     return 0
+
+
+def _mark_complete(ws: Workspace, stamp: str) -> None:
+    ws.con.execute("DELETE FROM settings WHERE key = ?", [schema.ANNOTATIONS_STAMP])
+    ws.con.execute("INSERT INTO settings VALUES (?, ?)", [schema.ANNOTATIONS_STAMP, stamp])
 
 
 def bring_up_to_date_at(path: Path, progress: bool = False) -> None:
@@ -279,7 +313,7 @@ def bring_up_to_date_at(path: Path, progress: bool = False) -> None:
     from ..workspace import Workspace
 
     with Workspace.open(path, read_only=True) as ws:
-        if not not_annotated(ws):
+        if _up_to_date(ws, _stamp(ws)):
             return
     try:
         ws = Workspace.open(path)

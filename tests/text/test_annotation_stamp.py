@@ -8,7 +8,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from lien import schema
@@ -135,6 +135,8 @@ write = st.one_of(
             max_size=5,
         ),
     ),
+    # A later export: one message's text replaced, nothing added.
+    st.tuples(st.just("edit"), st.tuples(st.integers(1, 4), st.sampled_from(TEXTS))),
     st.tuples(st.just("erase"), st.sampled_from(AUTHORS)),
     st.tuples(st.just("retention"), st.integers(1, 12)),
 )
@@ -144,6 +146,19 @@ then = st.sampled_from([None, "bring_up_to_date", "annotate"])
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(write, then), min_size=1, max_size=5))
+# The two changes that keep the number of messages, each after complete annotations.
+@example(
+    [
+        (("import", [(1, "alice", "Magnifique balade", 3, 0)]), "annotate"),
+        (("edit", (1, "Merci @bruno !")), None),
+    ]
+)
+@example(
+    [
+        (("import", [(1, "alice", "Merci @bruno !", 3, 0)]), "bring_up_to_date"),
+        (("erase", "bruno"), None),
+    ]
+)
 def test_the_shortcut_agrees_with_the_scan_after_any_writes(
     steps: list[tuple[tuple[str, object], str | None]],
 ) -> None:
@@ -154,6 +169,11 @@ def test_the_shortcut_agrees_with_the_scan_after_any_writes(
                 if name == "import":
                     rows = [_row(*r) for r in arg]  # type: ignore[attr-defined]
                     ws.import_paths([_write(Path(folder) / f"{k}.csv", rows)])
+                elif name == "edit":
+                    n, text = arg  # type: ignore[misc]
+                    edited = f"2022-01-01T00:00:{k:02d}Z"  # later than any import's edit
+                    row = _row(n, "alice", text, 6, 0)[:-1] + [edited]
+                    ws.import_paths([_write(Path(folder) / f"{k}.csv", [row])])
                 elif name == "erase":
                     erase_person(ws, "mastodon", str(arg))
                 else:

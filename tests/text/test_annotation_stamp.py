@@ -3,7 +3,6 @@ never hide a message that needs annotating, whatever wrote to the workspace."""
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -17,33 +16,17 @@ from lien.text import annotate as annotate_mod
 from lien.text.annotate import annotate, bring_up_to_date, not_annotated
 from lien.workspace import Workspace
 
-HEADER = [
-    "platform",
-    "id",
-    "parent_id",
-    "author_id",
-    "author_name",
-    "created_at",
-    "text",
-    "edited_at",
-]
+from .test_annotate import _csv
+
 AUTHORS = ["alice", "bruno", "chloe"]
 # One text names a member: erasing that member rewrites it in others' messages.
 TEXTS = ["Magnifique balade", "Merci @bruno !", "Thanks, lovely day", "", "nul, très déçu"]
 
 
-def _write(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    return path
-
-
 def _row(n: int, author: str, text: str, month: int, edit: int) -> list[str]:
     edited = f"2021-{month:02d}-20T10:00:{edit:02d}Z" if edit else ""
     created = f"2021-{month:02d}-01T10:00:00Z"
-    return ["mastodon", str(n), "", author, author, created, text, edited]
+    return ["mastodon", str(n), "", author, author, created, text, "", edited]  # no lang
 
 
 def _scan(ws: Workspace) -> int:
@@ -55,12 +38,12 @@ def test_the_scan_is_skipped_once_annotations_are_complete(tmp_path: Path) -> No
     path = tmp_path / "ws.duckdb"
     rows = [_row(1, "a", "Magnifique balade", 3, 0), _row(2, "b", "Quels horaires ?", 3, 0)]
     with Workspace.create(path, timezone="Europe/Paris", lang="fr") as ws:
-        ws.import_paths([_write(tmp_path / "a.csv", rows)])
+        ws.import_paths([_csv(tmp_path / "a.csv", rows)])
         assert not_annotated(ws) == 2
         assert bring_up_to_date(ws) == 0
         # The same file again: duplicates only, the messages did not change.
         version = ws.setting(schema.MESSAGES_VERSION)
-        ws.import_paths([_write(tmp_path / "b.csv", rows)])
+        ws.import_paths([_csv(tmp_path / "b.csv", rows)])
         assert ws.setting(schema.MESSAGES_VERSION) == version
         # Internal keys are not settings.
         assert not set(ws.settings()) & schema.INTERNAL_SETTINGS
@@ -78,7 +61,7 @@ def test_the_scan_is_skipped_once_annotations_are_complete(tmp_path: Path) -> No
         assert scans == []
         with Workspace.open(path) as writer:
             ws_rows = [_row(3, "c", "Thanks, lovely day", 4, 0)]
-            writer.import_paths([_write(tmp_path / "c.csv", ws_rows)])
+            writer.import_paths([_csv(tmp_path / "c.csv", ws_rows)])
         with Workspace.open(path, read_only=True) as reader:
             assert not_annotated(reader) == 1
         assert scans == [1]
@@ -88,7 +71,7 @@ def test_the_scan_is_skipped_once_annotations_are_complete(tmp_path: Path) -> No
 
 def _complete_then(tmp_path: Path, first: list[list[str]]) -> Workspace:
     ws = Workspace.create(tmp_path / "ws.duckdb", timezone="Europe/Paris", lang="fr")
-    ws.import_paths([_write(tmp_path / "first.csv", first)])
+    ws.import_paths([_csv(tmp_path / "first.csv", first)])
     bring_up_to_date(ws)
     assert not_annotated(ws) == 0
     return ws
@@ -97,7 +80,7 @@ def _complete_then(tmp_path: Path, first: list[list[str]]) -> Workspace:
 def test_an_edited_text_is_seen(tmp_path: Path) -> None:
     with _complete_then(tmp_path, [_row(1, "alice", "Magnifique balade", 3, 0)]) as ws:
         # Same message, same count, another text.
-        ws.import_paths([_write(tmp_path / "b.csv", [_row(1, "alice", "nul, très déçu", 3, 1)])])
+        ws.import_paths([_csv(tmp_path / "b.csv", [_row(1, "alice", "nul, très déçu", 3, 1)])])
         assert not_annotated(ws) == _scan(ws) == 1
 
 
@@ -111,7 +94,7 @@ def test_a_name_scrubbed_by_an_erasure_is_seen(tmp_path: Path) -> None:
 
 def test_a_write_made_outside_lien_is_seen(tmp_path: Path) -> None:
     with Workspace.create(tmp_path / "ws.duckdb", timezone="Europe/Paris", lang="fr") as ws:
-        ws.import_paths([_write(tmp_path / "a.csv", [_row(1, "a", "Magnifique balade", 3, 0)])])
+        ws.import_paths([_csv(tmp_path / "a.csv", [_row(1, "a", "Magnifique balade", 3, 0)])])
         bring_up_to_date(ws)
         ws.con.execute(
             "INSERT INTO messages (platform, id, author_id, created_at, text) "
@@ -168,12 +151,12 @@ def test_the_shortcut_agrees_with_the_scan_after_any_writes(
             for k, ((name, arg), after) in enumerate(steps):
                 if name == "import":
                     rows = [_row(*r) for r in arg]  # type: ignore[attr-defined]
-                    ws.import_paths([_write(Path(folder) / f"{k}.csv", rows)])
+                    ws.import_paths([_csv(Path(folder) / f"{k}.csv", rows)])
                 elif name == "edit":
                     n, text = arg  # type: ignore[misc]
                     edited = f"2022-01-01T00:00:{k:02d}Z"  # later than any import's edit
                     row = _row(n, "alice", text, 6, 0)[:-1] + [edited]
-                    ws.import_paths([_write(Path(folder) / f"{k}.csv", [row])])
+                    ws.import_paths([_csv(Path(folder) / f"{k}.csv", [row])])
                 elif name == "erase":
                     erase_person(ws, "mastodon", str(arg))
                 else:

@@ -199,6 +199,7 @@ def _files(folder: Path) -> list[Path]:
 
 def _import(path: Path, files: list[Path], progress: bool) -> tuple[list[tuple[Any, ...]], Any]:
     with Workspace.create(path) as ws:
+        opened = _progress_settings(ws)
         results = ws.import_paths(files, progress=progress)
         counts = [
             (r.status, r.source, r.read, r.stored, r.updated, r.duplicates, r.rejected)
@@ -208,7 +209,7 @@ def _import(path: Path, files: list[Path], progress: bool) -> tuple[list[tuple[A
             "SELECT platform, id, parent_id, root_id, author_id, created_at, text FROM messages "
             "ORDER BY platform, id"
         ).to_pylist()
-        assert _progress_settings(ws) == (False, True)  # DuckDB's settings are put back
+        assert _progress_settings(ws) == opened  # DuckDB's settings are put back
     return counts, content
 
 
@@ -237,9 +238,10 @@ def test_progress_thread_stops_when_the_import_fails(
 
     monkeypatch.setattr(importer, "merge_stage", broken)
     with Workspace.create(tmp_path / "ws.duckdb") as ws:
+        opened = _progress_settings(ws)
         with pytest.raises(RuntimeError, match="boom"):
             ws.import_paths([write_csv(tmp_path / "a.csv", ROWS)], progress=True)
-        assert _progress_settings(ws) == (False, True)
+        assert _progress_settings(ws) == opened
         assert ws.sql("SELECT count(*) AS n FROM messages").to_pylist() == [{"n": 0}]
     (poller,) = started
     assert not poller.thread.is_alive() and _pollers() == []

@@ -265,3 +265,22 @@ def test_older_workspaces_are_migrated_on_open(tmp_path: Path) -> None:
     con.close()
     with pytest.raises(LienError, match="newer lien"):
         Workspace.open(path)
+
+
+def test_a_reject_reason_quotes_a_value_on_one_line(ws: Workspace, tmp_path: Path) -> None:
+    # Found by the fuzzer: a quoted line break as the platform.
+    path = write(
+        tmp_path / "a.csv",
+        "platform,id,parent_id,author_id,author_name,created_at,text\n"
+        '"face\nbook",1,,u1,,2021-03-01T10:00:00Z,Bonjour\n'
+        f"{'x' * 80},2,,u1,,2021-03-01T10:00:00Z,Bonjour\n",
+    )
+    result = ws.import_paths([path])[0]
+    assert (result.read, result.rejected) == (2, 2)
+    reasons = [
+        r[0] for r in ws.con.execute("SELECT reason FROM rejects ORDER BY reason").fetchall()
+    ]
+    assert reasons == [
+        "platform 'face?book' is not a platform name (lowercase letters, digits, _)",
+        f"platform '{'x' * 40}' is not a platform name (lowercase letters, digits, _)",
+    ]

@@ -18,6 +18,7 @@ import pyarrow as pa
 from . import schema
 from .errors import Reject
 from .sources import ImportContext, RawRecord, Source
+from .sources._csv import shown_value_sql
 
 STAGE = "_lien_stage"
 BATCH = 5000
@@ -106,8 +107,8 @@ def _validate_stage(con: duckdb.DuckDBPyConnection) -> None:
             WHEN id IS NULL OR trim(id) = '' THEN 'no message id'
             WHEN platform IS NULL OR platform = '' THEN 'no platform'
             WHEN NOT regexp_full_match(platform, '[a-z][a-z0-9_]{{0,31}}')
-                THEN 'platform ''' || regexp_replace(left(platform, 40), '[[:cntrl:]]', '?', 'g')
-                     || ''' is not a platform name (lowercase letters, digits, _)'
+                THEN 'platform ' || {shown_value_sql("platform", 40)}
+                     || ' is not a platform name (lowercase letters, digits, _)'
             WHEN created_at IS NULL THEN 'no creation time'
             WHEN parent_id = id THEN 'the message names itself as its parent'
             END

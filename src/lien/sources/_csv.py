@@ -176,10 +176,10 @@ def shown_names(names: Sequence[str], limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def shown_value_sql(expr: str) -> str:
-    """SQL of a value quoted in a reject reason: cut to 60 characters, control characters
+def shown_value_sql(expr: str, limit: int = 60) -> str:
+    """SQL of a value quoted in a reject reason: cut to `limit` characters, control characters
     (line breaks of a quoted cell included) as `?`, so that the reason stays one line."""
-    return f"'''' || regexp_replace(left({expr}, 60), '[[:cntrl:]]', '?', 'g') || ''''"
+    return f"'''' || regexp_replace(left({expr}, {limit}), '[[:cntrl:]]', '?', 'g') || ''''"
 
 
 def column_names(n: int) -> list[str]:

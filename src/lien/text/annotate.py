@@ -260,12 +260,10 @@ def _stamp(ws: Workspace) -> str:
     """What the annotations were last found complete against: the schema, the count of changes
     to the messages (`schema.messages_changed`), how many there are (a guard against writes
     made outside lien) and the method."""
-    row = ws.con.execute(
-        "SELECT (SELECT count(*) FROM messages), (SELECT max(value) FROM settings WHERE key = ?)",
-        [schema.MESSAGES_VERSION],
-    ).fetchone()
-    count, version = row if row else (0, None)
-    return f"{ws.schema_version()}:{version or 0}:{count}:{current_method(ws)}"
+    row = ws.con.execute("SELECT count(*) FROM messages").fetchone()
+    count = row[0] if row else 0
+    version = ws.setting(schema.MESSAGES_VERSION) or 0
+    return f"{ws.schema_version()}:{version}:{count}:{current_method(ws)}"
 
 
 def _up_to_date(ws: Workspace, stamp: str) -> bool:
@@ -302,8 +300,7 @@ def bring_up_to_date(ws: Workspace, progress: bool = False) -> int:
 
 
 def _mark_complete(ws: Workspace, stamp: str) -> None:
-    ws.con.execute("DELETE FROM settings WHERE key = ?", [schema.ANNOTATIONS_STAMP])
-    ws.con.execute("INSERT INTO settings VALUES (?, ?)", [schema.ANNOTATIONS_STAMP, stamp])
+    ws._write_setting(schema.ANNOTATIONS_STAMP, stamp)
 
 
 def bring_up_to_date_at(path: Path, progress: bool = False) -> None:

@@ -126,6 +126,11 @@ def _same(field_name: str) -> str:
     return f"c.{field_name} IS NOT DISTINCT FROM m.{field_name}"
 
 
+# Every reason is read on one line (a terminal, a log, a CSV cell), whatever value a source
+# quoted in it: a line break in a file's cell becomes `?`.
+_ONE_LINE = "regexp_replace({}, '[[:cntrl:]]', '?', 'g')"
+
+
 def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str) -> dict[str, int]:
     """Merge the staging table into the workspace; return the counts. Runs inside the caller's
     transaction.
@@ -198,7 +203,7 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     con.execute(
         f"""
         INSERT INTO rejects
-        SELECT ?, k.raw_id, s._location, s._reject_kind, s._reject, s._raw
+        SELECT ?, k.raw_id, s._location, s._reject_kind, {_ONE_LINE.format("s._reject")}, s._raw
         FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_reject
         """,
         [import_id],

@@ -129,6 +129,25 @@ def test_utf16_bom_in_front_of_broken_text_fails_in_one_line(ws: Workspace, tmp_
     assert "missing column" not in result.error
 
 
+def test_a_value_ending_in_a_carriage_return_survives_mixed_line_endings(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # Found by the fuzzer: lines ended by LF, one quoted value ending in a lone CR. The file is
+    # rewritten with one kind of line end, and that value must stay quoted.
+    path = tmp_path / "cr.csv"
+    path.write_bytes(
+        (",".join(HEADER) + "\n").encode()
+        + b'x,1,,a,A,2020-01-01T00:00:00Z,"fin\r"\n'
+        + b'x,2,1,b,B,2020-01-01T01:00:00Z,"deux\nlignes"\n'
+        + b'"0\r"\n'
+    )
+    result = import_file(ws, path.name, path)
+    assert (result.status, result.stored, result.rejected) == ("imported", 2, 1), result.error
+    assert _messages(ws, "id, text") == [("1", "fin\r"), ("2", "deux\nlignes")]
+    (reason,) = ws.con.execute("SELECT reason FROM rejects").fetchone() or ("",)
+    assert reason.startswith("malformed CSV line")
+
+
 def test_mixed_line_endings_are_read(ws: Workspace, tmp_path: Path) -> None:
     # A Windows export (CRLF, a quoted value with its own line break) to which an editor
     # appended a line with LF, then a stray CR: DuckDB's strict reader alone gave up on it.

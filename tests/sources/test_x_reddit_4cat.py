@@ -148,6 +148,29 @@ def test_bulk_line_that_is_not_utf8_fails_the_file_naming_the_line(
     assert ws.con.execute("SELECT count(*) FROM messages").fetchone() == (0,)
 
 
+def test_a_reject_reason_stays_on_one_line_whatever_value_it_quotes(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # Found by the fuzzer: a 4CAT timestamp that is a quoted line break.
+    path = tmp_path / "tiktok-comments.csv"
+    path.write_text(
+        "id,thread_id,author,body,timestamp\n"
+        '1,1,u,"a","2024-01-10 09:00:00"\n'
+        '2,1,u,"b","\r\n"\n'
+        '3,1,u,"c","le\tdix"\n',
+        encoding="utf-8",
+    )
+    result = import_file(ws, path.name, path, source_name="4cat")
+    assert (result.stored, result.rejected) == (1, 2), result.summary()
+    reasons = [
+        r for (r,) in ws.con.execute("SELECT reason FROM rejects ORDER BY raw_id").fetchall()
+    ]
+    assert reasons == [
+        'item 2: timestamp "??" is not a time',
+        'item 3: timestamp "le?dix" is not a time',
+    ]
+
+
 # -- fuzzing ---------------------------------------------------------------------------------
 
 json_values = st.recursive(
@@ -238,8 +261,9 @@ def _import_cleanly(ws: Workspace, source: str, path: Path) -> None:
         assert "could not be read" not in result.error, result.error
         return
     assert result.status in ("imported", "already imported") and result.balanced
-    kinds = ws.con.execute("SELECT DISTINCT kind FROM rejects").fetchall()
-    assert {k for (k,) in kinds} <= {"invalid", "skipped"}
+    rejects = ws.con.execute("SELECT kind, reason FROM rejects").fetchall()
+    for kind, reason in rejects:
+        assert kind in ("invalid", "skipped") and reason and "\n" not in reason, reason
 
 
 def _seed_lines(source: str) -> list[Any]:

@@ -90,8 +90,11 @@ def _mixed_line_ends(path: Path) -> bool:
 
 
 def _one_line_end(path: Path, display: str) -> Path:
-    """A temporary copy of a UTF-8 CSV with every line ended by LF, rewritten by Python's csv
-    module (which reads LF, CRLF and CR alike, and keeps line breaks inside quoted values)."""
+    """A temporary copy of a UTF-8 CSV with every line ended by CRLF, rewritten by Python's csv
+    module (which reads LF, CRLF and CR alike, and keeps line breaks inside quoted values).
+    CRLF because the writer quotes a value holding a line-end character only when its own
+    line end has that character: with LF, a value ending in CR went out bare, and DuckDB's
+    strict reader gave up on the file."""
     with path.open("r", encoding="utf-8-sig", newline="") as f:
         delimiter = sniff_delimiter(f.readline().rstrip("\r\n"))
     with tempfile.NamedTemporaryFile(prefix="lien-", suffix=".csv", delete=False) as handle:
@@ -103,7 +106,7 @@ def _one_line_end(path: Path, display: str) -> Path:
             path.open("r", encoding="utf-8-sig", newline="") as src,
             tmp.open("w", encoding="utf-8", newline="") as out,
         ):
-            writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+            writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
             for row in csv.reader(src, delimiter=delimiter):
                 writer.writerow(row)
     except csv.Error as e:

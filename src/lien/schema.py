@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass(slots=True)
@@ -243,6 +243,59 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+# The DuckDB storage format lien creates workspaces in: v1.2 is the first that can compress a
+# column with zstd (every DuckDB lien supports reads it; older files keep the format they have).
+STORAGE_VERSION = "v1.2.0"
+
+
+def storage_supports_zstd(con: duckdb.DuckDBPyConnection) -> bool:
+    row = con.execute(
+        "SELECT tags['storage_version'] FROM duckdb_databases() "
+        "WHERE database_name = current_database()"
+    ).fetchone()
+    found = re.match(r"v(\d+)\.(\d+)", str(row[0]) if row else "")
+    return found is not None and (int(found[1]), int(found[2])) >= (1, 2)
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    # The raw archive is written once per record and read only to re-normalize. zstd makes it
+    # several times smaller than DuckDB's default string compression and quicker to write
+    # (at import, writing it cost as much as writing the messages). Workspaces created before
+    # in an older storage format cannot hold zstd columns and keep the default.
+    if not storage_supports_zstd(con):
+        return
+    con.execute(
+        """
+        CREATE TABLE _lien_raw_items (
+          id BIGINT NOT NULL,
+          import_id BIGINT NOT NULL,
+          source VARCHAR NOT NULL,
+          location VARCHAR,
+          payload VARCHAR USING COMPRESSION zstd,
+          hints VARCHAR
+        )
+        """
+    )
+    con.execute("INSERT INTO _lien_raw_items SELECT * FROM raw_items ORDER BY id")
+    con.execute("DROP TABLE raw_items")
+    con.execute("ALTER TABLE _lien_raw_items RENAME TO raw_items")
+    con.execute(
+        """
+        CREATE TABLE _lien_rejects (
+          import_id BIGINT NOT NULL,
+          raw_id BIGINT,
+          location VARCHAR,
+          kind VARCHAR,
+          reason VARCHAR,
+          raw VARCHAR USING COMPRESSION zstd
+        )
+        """
+    )
+    con.execute("INSERT INTO _lien_rejects SELECT * FROM rejects")
+    con.execute("DROP TABLE rejects")
+    con.execute("ALTER TABLE _lien_rejects RENAME TO rejects")
+
+
 # Internal keys of the settings table: never shown or set as settings.
 MESSAGES_VERSION = "messages_version"
 ANNOTATIONS_STAMP = "annotations_stamp"
@@ -266,7 +319,12 @@ def messages_changed(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # Migration N brings a workspace from version N-1 to N. Append, never edit.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _v1, 2: _v2, 3: _v3}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _v1,
+    2: _v2,
+    3: _v3,
+    4: _v4,
+}
 
 
 def migrate(con: duckdb.DuckDBPyConnection, current: int) -> int:

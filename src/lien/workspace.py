@@ -83,7 +83,9 @@ class Workspace:
             "lang": settings_mod.parse("lang", lang),
         }
         path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(path))
+        con = duckdb.connect(
+            str(path), config={"storage_compatibility_version": schema.STORAGE_VERSION}
+        )
         try:
             schema.migrate(con, 0)
             ws = cls(path, con, read_only=False)

@@ -236,7 +236,7 @@ def test_progress_thread_stops_when_the_import_fails(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(importer, "merge_stage", broken)
+    monkeypatch.setattr(importer, "write_merge", broken)
     with Workspace.create(tmp_path / "ws.duckdb") as ws:
         opened = _progress_settings(ws)
         with pytest.raises(RuntimeError, match="boom"):

@@ -284,3 +284,40 @@ def test_a_reject_reason_quotes_a_value_on_one_line(ws: Workspace, tmp_path: Pat
         "platform 'face?book' is not a platform name (lowercase letters, digits, _)",
         f"platform '{'x' * 40}' is not a platform name (lowercase letters, digits, _)",
     ]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_rows_are_numbered_in_file_order_when_read_in_parallel(
+    ws: Workspace, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Files are read on every core and numbered afterwards: the numbers must still be the
+    # rows' places in the file (reject locations say them, raw ids follow them). Small read
+    # buffers (DuckDB's follow the longest line allowed) make the reader split the file.
+    from lien.sources import _csv, _jsonl
+
+    monkeypatch.setattr(_csv, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(_jsonl, "MAX_LINE_BYTES", 4096)
+    n = 300_000
+    bad = {1, 122_880, 122_881, 200_003, n}
+    path = tmp_path / f"big{suffix}"
+    with path.open("w", encoding="utf-8") as f:
+        if suffix == ".csv":
+            f.write(HEADER + "\n")
+        for i in range(1, n + 1):
+            when = "never" if i in bad else "2021-03-01T10:00:00Z"
+            if suffix == ".csv":
+                f.write(f"x,{i},,u,,{when},t\n")
+            else:
+                f.write(
+                    f'{{"platform":"x","id":"{i}","parent_id":null,"root_id":null,'
+                    f'"author_id":"u","author_handle":null,"created_at":"{when}","text":"t"}}\n'
+                )
+    result = import_file(ws, path.name, path)
+    assert (result.stored, result.rejected) == (n - len(bad), len(bad)), result.summary()
+    unit = "row" if suffix == ".csv" else "line"
+    locations = ws.con.execute("SELECT location FROM rejects ORDER BY raw_id").fetchall()
+    assert [loc for (loc,) in locations] == [f"{unit} {i}" for i in sorted(bad)]
+    in_raw_order = ws.con.execute(
+        "SELECT m.id FROM messages m JOIN raw_items r ON r.id = m.raw_id ORDER BY r.id"
+    ).fetchall()
+    assert [int(i) for (i,) in in_raw_order] == [i for i in range(1, n + 1) if i not in bad]

@@ -35,7 +35,17 @@ import duckdb
 
 from .errors import LienError, SourceError
 from .sources import ImportContext, Probe, RawRecord, Source, detect, get
-from .staging import BATCH, STAGE, create_stage, dumps, merge_stage, stage_records
+from .staging import (
+    BATCH,
+    STAGE,
+    create_stage,
+    drop_stage,
+    dumps,
+    merge_stage,
+    prepare_merge,
+    stage_records,
+    write_merge,
+)
 
 if TYPE_CHECKING:
     from .workspace import Workspace
@@ -273,33 +283,35 @@ def _run_import(
     display = result.path
     started = _utcnow()
     try:
-        with ws.import_memory(), ws.transaction():
-            import_id = _next_id(con, "imports")
-            create_stage(con)
+        with ws.import_memory(), _staging(con):
+            # Staging and preparing the merge write temporary tables only, so they run before
+            # the transaction: DuckDB scans a table created inside a transaction on one thread.
             stage(con)
-            counts = merge_stage(con, import_id, source.name)
-            con.execute(
-                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)",
-                [
-                    import_id,
-                    display,
-                    digest,
-                    size,
-                    source.name,
-                    source.mapper_version,
-                    options_json,
-                    started,
-                    _utcnow(),
-                    counts["read"],
-                    counts["stored"],
-                    counts["updated"],
-                    counts["duplicates"],
-                    counts["rejected"],
-                ],
-            )
-            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
-            if before_commit is not None:
-                before_commit(con)
+            counts = prepare_merge(con)
+            with ws.transaction():
+                import_id = _next_id(con, "imports")
+                write_merge(con, import_id, source.name, counts)
+                con.execute(
+                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)",
+                    [
+                        import_id,
+                        display,
+                        digest,
+                        size,
+                        source.name,
+                        source.mapper_version,
+                        options_json,
+                        started,
+                        _utcnow(),
+                        counts["read"],
+                        counts["stored"],
+                        counts["updated"],
+                        counts["duplicates"],
+                        counts["rejected"],
+                    ],
+                )
+                if before_commit is not None:
+                    before_commit(con)
     except SourceError as e:
         result.status, result.error = "failed", str(e)
         return result
@@ -314,6 +326,15 @@ def _run_import(
         ctx.suggested_accounts, key=lambda a: (a[0], a[1], a[2] or "")
     )
     return result
+
+
+@contextmanager
+def _staging(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    create_stage(con)
+    try:
+        yield
+    finally:
+        drop_stage(con)
 
 
 def _first_line(e: BaseException) -> str:

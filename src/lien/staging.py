@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from typing import Any
 
 import duckdb
@@ -37,6 +38,14 @@ _STAGE_ARROW = schema.arrow_schema(schema.STAGE_EXTRA)
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{name} {sql}" for name, sql in _STAGE_COLS.items())
     con.execute(f"CREATE OR REPLACE TEMP TABLE {STAGE} ({cols})")
+
+
+def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the staging table and the merge's own tables, whatever state an import left."""
+    for table in (STAGE, "_lien_class", "_lien_keep", "_lien_roots"):
+        # Never hide the error that ended the import.
+        with suppress(duckdb.Error):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def dumps(value: Any) -> str:
@@ -133,11 +142,24 @@ _ONE_LINE = "regexp_replace({}, '[[:cntrl:]]', '?', 'g')"
 
 def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str) -> dict[str, int]:
     """Merge the staging table into the workspace; return the counts. Runs inside the caller's
-    transaction.
+    transaction."""
+    counts = prepare_merge(con)
+    write_merge(con, import_id, source_name, counts)
+    return counts
 
-    The staging table is the only wide copy of the file: the classification, raw ids and
-    roots live in narrow tables keyed on `_row`, and the workspace tables are written straight
-    from the staging table (the raw archive and the messages each in one pass)."""
+
+def prepare_merge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Decide what the merge writes, in temporary tables only; return the counts.
+
+    An import runs this before its transaction, so that DuckDB scans these tables in
+    parallel (it scans a table created inside a transaction on one thread). That is sound
+    because nothing else writes to the workspace in between: DuckDB locks the file to this
+    process, whose connection serves one caller at a time (the web server takes a lock).
+    `write_merge` then writes it all in the transaction.
+
+    The staging table is the only wide copy of the file: the classification and the roots
+    live in narrow tables keyed on `_row`, and `write_merge` writes the workspace tables
+    straight from the staging table (the raw archive and the messages each in one pass)."""
     _validate_stage(con)
     same = " AND ".join(_same(f) for f in schema.CONTENT_FIELDS)
     # The last record of each message in the file wins; earlier ones are duplicates.
@@ -163,14 +185,12 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
         FROM cand c LEFT JOIN messages m ON m.platform = c.platform AND m.id = c.id
         """
     )
-    row = con.execute("SELECT coalesce(max(id), 0) FROM raw_items").fetchone()
-    raw_base = int(row[0]) if row else 0
-    # What gets written: new and changed messages, and rejects, each with its raw item.
+    # What gets written: new and changed messages, and rejects, each with its raw item. New
+    # raw items are numbered here (_seq) and get their ids in the transaction.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _lien_keep AS
-        SELECT k.*, k._raw_id IS NULL AS _is_new,
-               coalesce(k._raw_id, {raw_base} + row_number() OVER (ORDER BY k._row)) AS raw_id
+        SELECT k.*, k._raw_id IS NULL AS _is_new, row_number() OVER (ORDER BY k._row) AS _seq
         FROM (
             SELECT _row, _raw_id, false AS _is_reject, _status = 'changed' AS _changed,
                    platform, id, parent_id, _root, _old_lang
@@ -192,10 +212,27 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     assert counts_row is not None
     read, rejected, stored, updated = (int(x) for x in counts_row)
     con.execute("DROP TABLE IF EXISTS _lien_class")
+    _resolve_roots(con)
+    return {
+        "read": read,
+        "stored": stored,
+        "updated": updated,
+        "duplicates": read - rejected - stored - updated,
+        "rejected": rejected,
+    }
+
+
+def write_merge(
+    con: duckdb.DuckDBPyConnection, import_id: int, source_name: str, counts: dict[str, int]
+) -> None:
+    """Write what `prepare_merge` decided, inside the caller's transaction."""
+    row = con.execute("SELECT coalesce(max(id), 0) FROM raw_items").fetchone()
+    raw_base = int(row[0]) if row else 0
+    raw_id = f"coalesce(k._raw_id, {raw_base} + k._seq)"
     con.execute(
         f"""
         INSERT INTO raw_items
-        SELECT k.raw_id, ?, ?, s._location, s._raw, s._hints
+        SELECT {raw_id}, ?, ?, s._location, s._raw, s._hints
         FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_new
         """,
         [import_id, source_name],
@@ -203,19 +240,26 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     con.execute(
         f"""
         INSERT INTO rejects
-        SELECT ?, k.raw_id, s._location, s._reject_kind, {_ONE_LINE.format("s._reject")}, s._raw
+        SELECT ?, {raw_id}, s._location, s._reject_kind, {_ONE_LINE.format("s._reject")}, s._raw
         FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_reject
         """,
         [import_id],
     )
-    if updated:
+    if counts["updated"]:
         con.execute(
             """
             DELETE FROM messages USING _lien_keep k
             WHERE messages.platform = k.platform AND messages.id = k.id AND k._changed
             """
         )
-    _resolve_roots(con)
+    row = con.execute("SELECT count(*) FROM _lien_roots WHERE NOT incoming").fetchone()
+    if row and row[0]:
+        con.execute(
+            """
+            UPDATE messages SET root_id = r.root FROM _lien_roots r
+            WHERE NOT r.incoming AND messages.platform = r.platform AND messages.id = r.id
+            """
+        )
     cols = ", ".join(
         "coalesce(k._root, r.root)"
         if f == "root_id"
@@ -227,31 +271,24 @@ def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str
     con.execute(
         f"""
         INSERT INTO messages
-        SELECT {cols}, ?, k.raw_id
+        SELECT {cols}, ?, {raw_id}
         FROM {STAGE} s JOIN _lien_keep k USING (_row)
-        LEFT JOIN _lien_roots r ON r.platform = k.platform AND r.id = k.id
+        LEFT JOIN _lien_roots r ON r.incoming AND r.platform = k.platform AND r.id = k.id
         WHERE NOT k._is_reject
         """,
         [import_id],
     )
     con.execute("DROP TABLE IF EXISTS _lien_keep")
     con.execute("DROP TABLE IF EXISTS _lien_roots")
-    if stored or updated:
+    if counts["stored"] or counts["updated"]:
         schema.messages_changed(con)
-    return {
-        "read": read,
-        "stored": stored,
-        "updated": updated,
-        "duplicates": read - rejected - stored - updated,
-        "rejected": rejected,
-    }
 
 
 def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
     """Find the root of the incoming messages a source left without one, and of the stored
-    orphans whose ancestors may have arrived (run after the changed messages are deleted and
-    before the incoming ones are inserted). Stored orphans get their root here; the incoming
-    ones' roots are left in `_lien_roots` (platform, id, root, incoming) for the insert.
+    orphans whose ancestors may have arrived, into `_lien_roots` (platform, id, root,
+    incoming): the stored ones for an update, the incoming ones for the insert. Stored
+    messages the import replaces (changed ones) are read as if already deleted.
 
     Pointer jumping: each pass resolves the messages whose current ancestor has a root, and
     moves the others to their ancestor's ancestor, so a chain of depth d takes about log2(d)
@@ -265,11 +302,18 @@ def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(
         """
+        CREATE OR REPLACE TEMP TABLE _lien_replaced AS
+        SELECT platform, id FROM _lien_keep WHERE _changed
+        """
+    )
+    con.execute(
+        """
         CREATE OR REPLACE TEMP TABLE _lien_unresolved AS
         SELECT platform, id, parent_id AS anc, true AS incoming FROM _lien_keep
         WHERE NOT _is_reject AND _root IS NULL
         UNION ALL
-        SELECT platform, id, parent_id, false FROM messages
+        SELECT platform, id, parent_id, false FROM messages ANTI JOIN _lien_replaced
+            USING (platform, id)
         WHERE root_id IS NULL AND parent_id IS NOT NULL
         """
     )
@@ -277,14 +321,16 @@ def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
     pending = int(row[0]) if row else 0
     if pending:
         # The messages with a root a jump can land on, looked up once: an ancestor pointer only
-        # ever takes the value of some unresolved message's parent. Stored messages (changed
-        # ones are deleted) and incoming ones; those resolved by a pass go to _lien_roots.
+        # ever takes the value of some unresolved message's parent. Stored messages (less those
+        # replaced) and incoming ones; those resolved by a pass go to _lien_roots.
         con.execute(
             """
             CREATE OR REPLACE TEMP TABLE _lien_known AS
             WITH wanted AS (SELECT DISTINCT platform, anc AS id FROM _lien_unresolved)
             SELECT m.platform, m.id, m.root_id AS root
-            FROM messages m JOIN wanted USING (platform, id) WHERE m.root_id IS NOT NULL
+            FROM messages m JOIN wanted USING (platform, id)
+            ANTI JOIN _lien_replaced USING (platform, id)
+            WHERE m.root_id IS NOT NULL
             UNION ALL
             SELECT k.platform, k.id, k._root
             FROM _lien_keep k JOIN wanted USING (platform, id)
@@ -314,13 +360,5 @@ def _resolve_roots(con: duckdb.DuckDBPyConnection) -> None:
         row = con.execute("SELECT count(*) FROM _lien_unresolved").fetchone()
         if not row or not row[0]:
             break
-    for table in ("_lien_unresolved", "_lien_found", "_lien_known"):
+    for table in ("_lien_unresolved", "_lien_found", "_lien_known", "_lien_replaced"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    row = con.execute("SELECT count(*) FROM _lien_roots WHERE NOT incoming").fetchone()
-    if row and row[0]:
-        con.execute(
-            """
-            UPDATE messages SET root_id = r.root FROM _lien_roots r
-            WHERE NOT r.incoming AND messages.platform = r.platform AND messages.id = r.id
-            """
-        )

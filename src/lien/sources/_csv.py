@@ -21,6 +21,7 @@ import duckdb
 
 from ..errors import SourceError
 from . import sniff_delimiter
+from ._numbered import numbered
 
 _CHUNK = 1 << 20
 # The longest line (or field) read: the same limit for DuckDB's reader and Python's.
@@ -189,21 +190,28 @@ def column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
-def read_csv_sql(layout: CsvLayout) -> tuple[str, list[object]]:
+@contextmanager
+def read_csv_rows(
+    con: duckdb.DuckDBPyConnection, layout: CsvLayout
+) -> Iterator[tuple[str, list[object]]]:
     """SQL (and parameters) of a relation: _row, c0..cN (VARCHAR), _raw (the row as JSON with
-    the original header names as keys). Malformed lines go to _lien_csv_errors."""
+    the original header names as keys), valid while the context lasts. Malformed lines go to
+    _lien_csv_errors."""
     cols = column_names(len(layout.header))
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + "}"
-    pairs = ", ".join(f"?, {c}" for c in cols)
-    sql = f"""
-        SELECT row_number() OVER () AS _row, {", ".join(cols)},
-               json_object({pairs}) AS _raw
+    read = f"""
+        SELECT {", ".join(cols)}
         FROM read_csv(?, header = false, skip = 1, columns = {columns}, auto_detect = false,
                       delim = ?, quote = '"', escape = '"', strict_mode = true,
                       store_rejects = true, rejects_table = '_lien_csv_errors',
                       rejects_scan = '_lien_csv_scans', max_line_size = {MAX_LINE_BYTES})
     """
-    return sql, [*layout.header, str(layout.path), layout.delimiter]
+    pairs = ", ".join(f"?, {c}" for c in cols)
+    with numbered(con, read, [str(layout.path), layout.delimiter], "_row") as rows:
+        yield (
+            f"SELECT _row, {', '.join(cols)}, json_object({pairs}) AS _raw FROM ({rows}) n",
+            list(layout.header),
+        )
 
 
 def json_pointer(key: str) -> str:
@@ -211,7 +219,7 @@ def json_pointer(key: str) -> str:
 
 
 def raw_rows_sql(raw_query: str, header: Sequence[str]) -> tuple[str, list[object]]:
-    """The same relation as read_csv_sql, rebuilt from stored raw records."""
+    """The same relation as read_csv_rows, rebuilt from stored raw records."""
     cols = column_names(len(header))
     extract = ", ".join(f"json_extract_string(r.payload, ?) AS {c}" for c in cols)
     sql = f"""

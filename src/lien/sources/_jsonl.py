@@ -4,7 +4,13 @@ a damaged line becomes a reject instead of stopping the file (or vanishing, as D
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
+
+from ._numbered import numbered
 
 # JSON escapes control characters, so \x01 never occurs in a valid line: splitting on it
 # yields whole lines. Lines of a twarc2 page hold a whole API response, hence the large limit.
@@ -13,18 +19,18 @@ from pathlib import Path
 MAX_LINE_BYTES = 64 * 1024 * 1024
 
 
-def lines_sql() -> str:
-    """SQL of a relation (_line BIGINT, line VARCHAR); parameters: the file path."""
-    return f"""
-        SELECT row_number() OVER () AS _line, line
+@contextmanager
+def numbered_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
+    """SQL of a relation (_line BIGINT, line VARCHAR) of the file's lines, valid while the
+    context lasts (the file is read on entering it)."""
+    read = f"""
+        SELECT line
         FROM read_csv(?, columns = {{'line': 'VARCHAR'}}, header = false, delim = '\x01',
                       quote = '', escape = '', auto_detect = false, strict_mode = false,
                       max_line_size = {MAX_LINE_BYTES}, buffer_size = {2 * MAX_LINE_BYTES})
     """
-
-
-def lines_params(path: Path) -> list[object]:
-    return [str(path)]
+    with numbered(con, read, [str(path)], "_line") as lines:
+        yield lines
 
 
 def bad_line_reason_sql(line: str = "line") -> str:

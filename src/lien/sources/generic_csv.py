@@ -20,7 +20,7 @@ from ._csv import (
     parse_int_sql,
     parse_time_sql,
     raw_rows_sql,
-    read_csv_sql,
+    read_csv_rows,
     session_timezone,
     shown_names,
     shown_value_sql,
@@ -108,9 +108,9 @@ class GenericCsv(BulkSource):
     ) -> None:
         with utf8_layout(path, ctx.display_name) as layout:
             fields = resolve_columns(layout.header, ctx.options.get("map", {}), ctx.display_name)
-            rows_sql, params = read_csv_sql(layout)
             location = "'row ' || src._row"
-            self._insert(con, table, rows_sql, params, fields, ctx, location, raw_id="NULL")
+            with read_csv_rows(con, layout) as (rows_sql, params):
+                self._insert(con, table, rows_sql, params, fields, ctx, location, raw_id="NULL")
             for line, reason, text in csv_errors(con):
                 con.execute(
                     f"""INSERT INTO {table} (_row, _location, _raw, _reject, _reject_kind)

@@ -26,7 +26,8 @@ from ._csv import (
     shown_names,
     shown_value_sql,
 )
-from ._jsonl import bad_line_reason_sql, lines_params, lines_sql
+from ._jsonl import bad_line_reason_sql, numbered_lines
+from ._numbered import numbered
 from ._utf8 import utf8_reader_errors
 
 # Keys that only lien's export has together; platform exports never carry root_id and
@@ -132,8 +133,8 @@ class LienJsonl(BulkSource):
     def stage(
         self, con: duckdb.DuckDBPyConnection, path: Path, ctx: ImportContext, table: str
     ) -> None:
-        with utf8_reader_errors(ctx.display_name or path.name):
-            insert_records(con, table, lines_sql(), lines_params(path), "'line ' || _line", "NULL")
+        with utf8_reader_errors(ctx.display_name or path.name), numbered_lines(con, path) as lines:
+            insert_records(con, table, lines, [], "'line ' || _line", "NULL")
 
     def restage(
         self, con: duckdb.DuckDBPyConnection, raw_query: str, ctx: ImportContext, table: str
@@ -181,12 +182,10 @@ class LienParquet(BulkSource):
                 f"(found: {shown_names(columns, 200)}); export it with `lien export --format "
                 "parquet`, or save the table as CSV and import it with --map"
             )
-        rows = """
-            SELECT row_number() OVER () AS _line, to_json(src)::VARCHAR AS line
-            FROM read_parquet(?) src
-        """
+        rows = "SELECT to_json(src)::VARCHAR AS line FROM read_parquet(?) src"
         try:
-            insert_records(con, table, rows, [str(path)], "'row ' || _line", "NULL")
+            with numbered(con, rows, [str(path)], "_line") as lines:
+                insert_records(con, table, lines, [], "'row ' || _line", "NULL")
         except duckdb.Error as e:
             raise SourceError(f"{display}: {_parquet_problem(e, path)}") from None
 

@@ -20,8 +20,8 @@ from typing import Any
 import duckdb
 
 from .. import BulkSource, ImportContext, Probe
-from .._csv import csv_errors, read_csv_sql, session_timezone, utf8_layout
-from .._jsonl import lines_params, lines_sql
+from .._csv import csv_errors, read_csv_rows, session_timezone, utf8_layout
+from .._jsonl import numbered_lines
 from .._utf8 import utf8_reader_errors
 from ._sql import insert_mapped
 
@@ -115,22 +115,21 @@ class FourCatExports(BulkSource):
             ):
                 self._stage_csv(con, path, display, table, platform)
             else:
-                items = f"""
-                    SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
-                           NULL::BIGINT AS _raw_id
-                    FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
-                """
-                with utf8_reader_errors(display):
-                    insert_mapped(con, table, items, lines_params(path), platform, csv_header=None)
+                with utf8_reader_errors(display), numbered_lines(con, path) as lines:
+                    items = f"""
+                        SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
+                               NULL::BIGINT AS _raw_id
+                        FROM ({lines}) WHERE regexp_matches(line, '\\S')
+                    """
+                    insert_mapped(con, table, items, [], platform, csv_header=None)
 
     def _stage_csv(
         self, con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str, platform: str
     ) -> None:
-        with utf8_layout(path, display) as layout:
-            rows_sql, params = read_csv_sql(layout)
+        with utf8_layout(path, display) as layout, read_csv_rows(con, layout) as (rows, params):
             items = f"""
                 SELECT src.*, 'row ' || src._row AS _location, NULL::BIGINT AS _raw_id
-                FROM ({rows_sql}) src
+                FROM ({rows}) src
             """
             insert_mapped(con, table, items, params, platform, csv_header=layout.header)
             for line, reason, text in csv_errors(con):

@@ -28,7 +28,7 @@ import pyarrow as pa
 from ...errors import SourceError
 from .. import BulkSource, ImportContext, Probe
 from .._csv import session_timezone
-from .._jsonl import lines_params, lines_sql
+from .._jsonl import numbered_lines
 from .._utf8 import not_utf8_error, utf8_reader_errors
 from ._sql import insert_mapped
 
@@ -136,28 +136,28 @@ class RedditFiles(BulkSource):
         display = ctx.display_name or path.name
         document = _document(path, display)
         if document is None:
-            items = f"""
-                SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
-                       NULL::VARCHAR AS _hints
-                FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
-            """
-            params: list[object] = lines_params(path)
-        else:
-            rows = list(_walk(document))
-            table_rows = {
-                "_row": list(range(1, len(rows) + 1)),
-                "_location": [r[0] for r in rows],
-                "_raw": [r[1] for r in rows],
-                "_hints": [r[2] for r in rows],
-            }
-            con.register("_reddit_walk", pa.table(table_rows, schema=_ITEMS))
-            items, params = "SELECT * FROM _reddit_walk", []
+            with utf8_reader_errors(display), numbered_lines(con, path) as lines:
+                items = f"""
+                    SELECT _line AS _row, 'line ' || _line AS _location, line AS _raw,
+                           NULL::VARCHAR AS _hints
+                    FROM ({lines}) WHERE regexp_matches(line, '\\S')
+                """
+                with session_timezone(con, "UTC"):
+                    insert_mapped(con, table, items, [], named=True)
+            return
+        rows = list(_walk(document))
+        table_rows = {
+            "_row": list(range(1, len(rows) + 1)),
+            "_location": [r[0] for r in rows],
+            "_raw": [r[1] for r in rows],
+            "_hints": [r[2] for r in rows],
+        }
+        con.register("_reddit_walk", pa.table(table_rows, schema=_ITEMS))
         try:
             with session_timezone(con, "UTC"), utf8_reader_errors(display):
-                insert_mapped(con, table, items, params, named=True)
+                insert_mapped(con, table, "SELECT * FROM _reddit_walk", [], named=True)
         finally:
-            if document is not None:
-                con.unregister("_reddit_walk")
+            con.unregister("_reddit_walk")
 
     def restage(
         self, con: duckdb.DuckDBPyConnection, raw_query: str, ctx: ImportContext, table: str

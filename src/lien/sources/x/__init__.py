@@ -27,7 +27,7 @@ import duckdb
 from ...errors import SourceError
 from .. import HEAD_BYTES, BulkSource, ImportContext, Probe
 from .._csv import session_timezone
-from .._jsonl import lines_params, lines_sql
+from .._jsonl import numbered_lines
 from .._utf8 import utf8_reader_errors
 from ._sql import insert_included_parents, insert_mapped, prepare_units
 
@@ -180,11 +180,12 @@ class XFiles(BulkSource):
 
     def _stage(self, con: duckdb.DuckDBPyConnection, path: Path, display: str, table: str) -> None:
         if _is_json_lines(path):
-            units = f"""
-                SELECT _line AS _unit, 'line ' || _line AS _uloc, line AS u
-                FROM ({lines_sql()}) WHERE regexp_matches(line, '\\S')
-            """
-            params: list[object] = lines_params(path)
+            with numbered_lines(con, path) as lines:
+                units = f"""
+                    SELECT _line AS _unit, 'line ' || _line AS _uloc, line AS u
+                    FROM ({lines}) WHERE regexp_matches(line, '\\S')
+                """
+                self._stage_units(con, path, table, units, [])
         else:
             row = con.execute("SELECT json_valid(content) FROM read_text(?)", [str(path)])
             valid = row.fetchone()
@@ -193,7 +194,16 @@ class XFiles(BulkSource):
                     f"{display}: not valid JSON; the file may be truncated or damaged"
                 )
             units = "SELECT 1 AS _unit, '' AS _uloc, content AS u FROM read_text(?)"
-            params = [str(path)]
+            self._stage_units(con, path, table, units, [str(path)])
+
+    def _stage_units(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        path: Path,
+        table: str,
+        units: str,
+        params: list[object],
+    ) -> None:
         extra_users = _academic_users(path)
         with session_timezone(con, "UTC"):
             prepare_units(con, units, params, extra_users)

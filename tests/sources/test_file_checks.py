@@ -4,12 +4,15 @@ exports, UTF-16 and mixed line endings in CSV files, JSON documents cut short or
 from __future__ import annotations
 
 import codecs
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lien.errors import SourceError
 from lien.importer import import_file
@@ -148,6 +151,10 @@ def test_a_value_ending_in_a_carriage_return_survives_mixed_line_endings(
     assert reason.startswith("malformed CSV line")
 
 
+# Random bytes as a text of "a", CR and LF only.
+_LINE_BYTES = bytes(13 if b % 3 == 0 else 10 if b % 3 == 1 else 97 for b in range(256))
+
+
 def test_mixed_line_endings_are_read(ws: Workspace, tmp_path: Path) -> None:
     # A Windows export (CRLF, a quoted value with its own line break) to which an editor
     # appended a line with LF, then a stray CR: DuckDB's strict reader alone gave up on it.
@@ -161,6 +168,26 @@ def test_mixed_line_endings_are_read(ws: Workspace, tmp_path: Path) -> None:
     result = import_file(ws, path.name, path)
     assert (result.status, result.read, result.stored) == ("imported", 3, 3), result.error
     assert _messages(ws, "id, text") == [("1", "deux\r\nlignes"), ("2", "lf"), ("3", "fin")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: b.translate(_LINE_BYTES)), st.integers(1, 6))
+def test_line_endings_are_told_apart_wherever_the_file_is_cut(content: bytes, chunk: int) -> None:
+    # The file is read in chunks; a CR at the end of one and an LF at the start of the next
+    # are one CRLF. Reference: the counts over the whole content at once.
+    from lien.sources import _csv
+
+    cr, lf, crlf = content.count(b"\r"), content.count(b"\n"), content.count(b"\r\n")
+    expected = cr > 0 and lf > 0 and not cr == lf == crlf
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.csv"
+        path.write_bytes(content)
+        saved = _csv._CHUNK
+        _csv._CHUNK = chunk
+        try:
+            assert _csv._mixed_line_ends(path) == expected
+        finally:
+            _csv._CHUNK = saved
 
 
 def test_counts_must_be_whole_numbers(ws: Workspace, tmp_path: Path) -> None:

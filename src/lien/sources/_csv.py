@@ -82,6 +82,10 @@ def _mixed_line_ends(path: Path) -> bool:
     cr = lf = crlf = 0
     last = b""
     with path.open("rb") as f:
+        # Most files have no CR at all, and a search is much quicker than counting.
+        if not any(b"\r" in chunk for chunk in iter(lambda: f.read(_CHUNK), b"")):
+            return False
+        f.seek(0)
         while chunk := f.read(_CHUNK):
             cr += chunk.count(b"\r")
             lf += chunk.count(b"\n")

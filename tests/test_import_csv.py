@@ -321,3 +321,22 @@ def test_rows_are_numbered_in_file_order_when_read_in_parallel(
         "SELECT m.id FROM messages m JOIN raw_items r ON r.id = m.raw_id ORDER BY r.id"
     ).fetchall()
     assert [int(i) for (i,) in in_raw_order] == [i for i in range(1, n + 1) if i not in bad]
+
+
+def test_blank_lines_of_a_json_lines_export_are_skipped_and_lines_keep_their_numbers(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    def line(i: int, when: str) -> str:
+        return (
+            f'{{"platform":"x","id":"{i}","parent_id":null,"root_id":null,"author_id":"u",'
+            f'"author_handle":null,"created_at":"{when}","text":"t"}}\n'
+        )
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(
+        line(1, "2021-03-01T10:00:00Z") + "\n" + " \t \n" + line(2, "never") + "\r\n",
+        encoding="utf-8",
+    )
+    result = import_file(ws, path.name, path)
+    assert (result.read, result.stored, result.rejected) == (2, 1, 1), result.summary()
+    assert ws.con.execute("SELECT location FROM rejects").fetchall() == [("line 4",)]

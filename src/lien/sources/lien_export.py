@@ -97,7 +97,7 @@ def insert_records(
                 SELECT src.*, {bad_line_reason_sql()} AS _bad,
                        CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
                             THEN from_json(line, '{_STRUCTURE}') END AS m
-                FROM src WHERE line IS NOT NULL AND trim(line) <> ''
+                FROM src WHERE regexp_matches(line, '\\S')
             ),
             typed AS (SELECT parsed.*, {", ".join(parsing)} FROM parsed),
             checked AS (

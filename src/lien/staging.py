@@ -42,7 +42,7 @@ def create_stage(con: duckdb.DuckDBPyConnection) -> None:
 
 def drop_stage(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the staging table and the merge's own tables, whatever state an import left."""
-    for table in (STAGE, "_lien_class", "_lien_keep", "_lien_roots"):
+    for table in (STAGE, "_lien_keep", "_lien_roots"):
         # Never hide the error that ended the import.
         with suppress(duckdb.Error):
             con.execute(f"DROP TABLE IF EXISTS {table}")
@@ -162,39 +162,37 @@ def prepare_merge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     straight from the staging table (the raw archive and the messages each in one pass)."""
     _validate_stage(con)
     same = " AND ".join(_same(f) for f in schema.CONTENT_FIELDS)
-    # The last record of each message in the file wins; earlier ones are duplicates.
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _lien_class AS
-        WITH cand AS (
-            SELECT * FROM {STAGE} WHERE _reject IS NULL AND _row IN (
-                SELECT max(_row) FROM {STAGE} WHERE _reject IS NULL GROUP BY platform, id)
-        )
-        SELECT c._row, c._raw_id, c.platform, c.id, c.parent_id,
-            CASE
-                WHEN m.id IS NULL THEN 'new'
-                WHEN {same} THEN 'same'
-                WHEN m.edited_at IS NOT NULL
-                     AND (c.edited_at IS NULL OR c.edited_at < m.edited_at) THEN 'stale'
-                ELSE 'changed'
-            END AS _status,
-            -- Derived fields: an incoming NULL keeps the stored value; a top-level message
-            -- is its own root.
-            coalesce(c.root_id, m.root_id, CASE WHEN c.parent_id IS NULL THEN c.id END) AS _root,
-            m.lang AS _old_lang
-        FROM cand c LEFT JOIN messages m ON m.platform = c.platform AND m.id = c.id
-        """
-    )
-    # What gets written: new and changed messages, and rejects, each with its raw item. New
-    # raw items are numbered here (_seq) and get their ids in the transaction.
+    # The last record of each message in the file wins; earlier ones are duplicates. What gets
+    # written: new and changed messages, and rejects, each with its raw item. New raw items
+    # are numbered here (_seq) and get their ids in the transaction.
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _lien_keep AS
+        WITH cand AS (
+            SELECT * FROM {STAGE} WHERE _reject IS NULL AND _row IN (
+                SELECT max(_row) FROM {STAGE} WHERE _reject IS NULL GROUP BY platform, id)
+        ),
+        classified AS (
+            SELECT c._row, c._raw_id, c.platform, c.id, c.parent_id,
+                CASE
+                    WHEN m.id IS NULL THEN 'new'
+                    WHEN {same} THEN 'same'
+                    WHEN m.edited_at IS NOT NULL
+                         AND (c.edited_at IS NULL OR c.edited_at < m.edited_at) THEN 'stale'
+                    ELSE 'changed'
+                END AS _status,
+                -- Derived fields: an incoming NULL keeps the stored value; a top-level
+                -- message is its own root.
+                coalesce(c.root_id, m.root_id, CASE WHEN c.parent_id IS NULL THEN c.id END)
+                    AS _root,
+                m.lang AS _old_lang
+            FROM cand c LEFT JOIN messages m ON m.platform = c.platform AND m.id = c.id
+        )
         SELECT k.*, k._raw_id IS NULL AS _is_new, row_number() OVER (ORDER BY k._row) AS _seq
         FROM (
             SELECT _row, _raw_id, false AS _is_reject, _status = 'changed' AS _changed,
                    platform, id, parent_id, _root, _old_lang
-            FROM _lien_class WHERE _status IN ('new', 'changed')
+            FROM classified WHERE _status IN ('new', 'changed')
             UNION ALL
             SELECT _row, _raw_id, true, false, NULL, NULL, NULL, NULL, NULL
             FROM {STAGE} WHERE _reject IS NOT NULL
@@ -205,13 +203,12 @@ def prepare_merge(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         f"""
         SELECT (SELECT count(*) FROM {STAGE}),
                (SELECT count(*) FROM {STAGE} WHERE _reject IS NOT NULL),
-               (SELECT count(*) FROM _lien_class WHERE _status = 'new'),
-               (SELECT count(*) FROM _lien_class WHERE _status = 'changed')
+               (SELECT count(*) FROM _lien_keep WHERE NOT _is_reject AND NOT _changed),
+               (SELECT count(*) FROM _lien_keep WHERE _changed)
         """
     ).fetchone()
     assert counts_row is not None
     read, rejected, stored, updated = (int(x) for x in counts_row)
-    con.execute("DROP TABLE IF EXISTS _lien_class")
     _resolve_roots(con)
     return {
         "read": read,

@@ -291,24 +291,11 @@ def _run_import(
             with ws.transaction():
                 import_id = _next_id(con, "imports")
                 write_merge(con, import_id, source.name, counts)
-                con.execute(
-                    "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)",
-                    [
-                        import_id,
-                        display,
-                        digest,
-                        size,
-                        source.name,
-                        source.mapper_version,
-                        options_json,
-                        started,
-                        _utcnow(),
-                        counts["read"],
-                        counts["stored"],
-                        counts["updated"],
-                        counts["duplicates"],
-                        counts["rejected"],
-                    ],
+                _record_import(
+                    con,
+                    [import_id, display, digest, size, source.name, source.mapper_version],
+                    [options_json, started, _utcnow(), "imported"],
+                    counts,
                 )
                 if before_commit is not None:
                     before_commit(con)
@@ -326,6 +313,18 @@ def _run_import(
         ctx.suggested_accounts, key=lambda a: (a[0], a[1], a[2] or "")
     )
     return result
+
+
+def _record_import(
+    con: duckdb.DuckDBPyConnection,
+    what: list[Any],
+    how: list[Any],
+    counts: dict[str, int],
+) -> None:
+    """One row of `imports`: (id, path, content hash, size, source, mapper version), (options,
+    started, finished, status), and the counts."""
+    tallies = [counts[k] for k in ("read", "stored", "updated", "duplicates", "rejected")]
+    con.execute(f"INSERT INTO imports VALUES ({', '.join('?' * 15)})", [*what, *how, *tallies])
 
 
 @contextmanager
@@ -631,22 +630,11 @@ def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> li
                 stage_records(con, source, _raw_records(con, raw_query), ctx)
             con.execute(f"DELETE FROM rejects WHERE raw_id IN (SELECT _raw_id FROM {STAGE})")
             counts = merge_stage(con, import_id, source_name)
-            con.execute(
-                "INSERT INTO imports VALUES (?, ?, NULL, NULL, ?, ?, ?, ?, ?, 'reparsed', ?, ?, ?, ?, ?)",
-                [
-                    import_id,
-                    result.path,
-                    source_name,
-                    source.mapper_version,
-                    options_json,
-                    _utcnow(),
-                    _utcnow(),
-                    counts["read"],
-                    counts["stored"],
-                    counts["updated"],
-                    counts["duplicates"],
-                    counts["rejected"],
-                ],
+            _record_import(
+                con,
+                [import_id, result.path, None, None, source_name, source.mapper_version],
+                [options_json, _utcnow(), _utcnow(), "reparsed"],
+                counts,
             )
             con.execute(f"DROP TABLE IF EXISTS {STAGE}")
             con.execute("DROP TABLE IF EXISTS _lien_raw_sel")

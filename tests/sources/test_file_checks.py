@@ -132,42 +132,45 @@ def test_utf16_bom_in_front_of_broken_text_fails_in_one_line(ws: Workspace, tmp_
     assert "missing column" not in result.error
 
 
-def test_a_value_ending_in_a_carriage_return_survives_mixed_line_endings(
-    ws: Workspace, tmp_path: Path
-) -> None:
-    # Found by the fuzzer: lines ended by LF, one quoted value ending in a lone CR. The file is
-    # rewritten with one kind of line end, and that value must stay quoted.
-    path = tmp_path / "cr.csv"
-    path.write_bytes(
-        (",".join(HEADER) + "\n").encode()
-        + b'x,1,,a,A,2020-01-01T00:00:00Z,"fin\r"\n'
-        + b'x,2,1,b,B,2020-01-01T01:00:00Z,"deux\nlignes"\n'
-        + b'"0\r"\n'
-    )
-    result = import_file(ws, path.name, path)
-    assert (result.status, result.stored, result.rejected) == ("imported", 2, 1), result.error
-    assert _messages(ws, "id, text") == [("1", "fin\r"), ("2", "deux\nlignes")]
-    (reason,) = ws.con.execute("SELECT reason FROM rejects").fetchone() or ("",)
-    assert reason.startswith("malformed CSV line")
-
-
 # Random bytes as a text of "a", CR and LF only.
 _LINE_BYTES = bytes(13 if b % 3 == 0 else 10 if b % 3 == 1 else 97 for b in range(256))
 
 
-def test_mixed_line_endings_are_read(ws: Workspace, tmp_path: Path) -> None:
+MIXED_LINE_ENDS = {
     # A Windows export (CRLF, a quoted value with its own line break) to which an editor
     # appended a line with LF, then a stray CR: DuckDB's strict reader alone gave up on it.
-    path = tmp_path / "mixed.csv"
-    path.write_bytes(
+    "appended": (
         (",".join(HEADER) + "\r\n").encode()
         + b'x,1,,a,A,2020-01-01T00:00:00Z,"deux\r\nlignes"\r\n'
         + b"x,2,1,b,B,2020-01-01T01:00:00Z,lf\n\r\n"
-        + b"x,3,1,c,C,2020-01-01T02:00:00Z,fin\n"
-    )
+        + b"x,3,1,c,C,2020-01-01T02:00:00Z,fin\n",
+        [("1", "deux\r\nlignes"), ("2", "lf"), ("3", "fin")],
+        0,
+    ),
+    # Found by the fuzzer: lines ended by LF, quoted values ending in a lone CR. The file is
+    # rewritten with one kind of line end, and those values must stay quoted.
+    "quoted CR": (
+        (",".join(HEADER) + "\n").encode()
+        + b'x,1,,a,A,2020-01-01T00:00:00Z,"fin\r"\n'
+        + b'x,2,1,b,B,2020-01-01T01:00:00Z,"deux\nlignes"\n'
+        + b'"0\r"\n',
+        [("1", "fin\r"), ("2", "deux\nlignes")],
+        1,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MIXED_LINE_ENDS))
+def test_mixed_line_endings_are_read(ws: Workspace, tmp_path: Path, case: str) -> None:
+    content, expected, rejected = MIXED_LINE_ENDS[case]
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(content)
     result = import_file(ws, path.name, path)
-    assert (result.status, result.read, result.stored) == ("imported", 3, 3), result.error
-    assert _messages(ws, "id, text") == [("1", "deux\r\nlignes"), ("2", "lf"), ("3", "fin")]
+    assert result.status == "imported", result.error
+    assert (result.stored, result.rejected) == (len(expected), rejected)
+    assert _messages(ws, "id, text") == expected
+    reasons = ws.con.execute("SELECT reason FROM rejects").fetchall()
+    assert all(r.startswith("malformed CSV line") for (r,) in reasons)
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,7 @@ import pyarrow as pa
 from . import schema
 from .errors import Reject
 from .sources import ImportContext, RawRecord, Source
-from .sources._csv import shown_value_sql
+from .sources._csv import one_line_sql, shown_value_sql
 
 STAGE = "_lien_stage"
 BATCH = 5000
@@ -135,11 +135,6 @@ def _same(field_name: str) -> str:
     return f"c.{field_name} IS NOT DISTINCT FROM m.{field_name}"
 
 
-# Every reason is read on one line (a terminal, a log, a CSV cell), whatever value a source
-# quoted in it: a line break in a file's cell becomes `?`.
-_ONE_LINE = "regexp_replace({}, '[[:cntrl:]]', '?', 'g')"
-
-
 def merge_stage(con: duckdb.DuckDBPyConnection, import_id: int, source_name: str) -> dict[str, int]:
     """Merge the staging table into the workspace; return the counts. Runs inside the caller's
     transaction."""
@@ -234,10 +229,12 @@ def write_merge(
         """,
         [import_id, source_name],
     )
+    # Every reason is read on one line (a terminal, a log, a CSV cell), whatever value a source
+    # quoted in it.
     con.execute(
         f"""
         INSERT INTO rejects
-        SELECT ?, {raw_id}, s._location, s._reject_kind, {_ONE_LINE.format("s._reject")}, s._raw
+        SELECT ?, {raw_id}, s._location, s._reject_kind, {one_line_sql("s._reject")}, s._raw
         FROM {STAGE} s JOIN _lien_keep k USING (_row) WHERE k._is_reject
         """,
         [import_id],

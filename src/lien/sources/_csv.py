@@ -184,10 +184,15 @@ def shown_names(names: Sequence[str], limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def one_line_sql(expr: str) -> str:
+    """SQL of a text on one line: control characters (line breaks included) as `?`."""
+    return f"regexp_replace({expr}, '[[:cntrl:]]', '?', 'g')"
+
+
 def shown_value_sql(expr: str, limit: int = 60) -> str:
     """SQL of a value quoted in a reject reason: cut to `limit` characters, control characters
     (line breaks of a quoted cell included) as `?`, so that the reason stays one line."""
-    return f"'''' || regexp_replace(left({expr}, {limit}), '[[:cntrl:]]', '?', 'g') || ''''"
+    return f"'''' || {one_line_sql(f'left({expr}, {limit})')} || ''''"
 
 
 def column_names(n: int) -> list[str]:

@@ -609,7 +609,7 @@ def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> li
         )
         raw_query = "SELECT id, location, payload, hints FROM _lien_raw_sel"
         result = ImportResult(path=f"reparse {source_name}", source=source_name, status="reparsed")
-        with ws.import_memory(), ws.transaction():
+        with ws.import_memory(), ws.transaction(), _staging(con):
             # The selection is a table, so that sources only ever see fixed SQL text.
             con.execute(
                 """
@@ -623,7 +623,6 @@ def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> li
                 [source_name, options_json],
             )
             import_id = _next_id(con, "imports")
-            create_stage(con)
             if source.bulk:
                 source.restage(con, raw_query, ctx, STAGE)  # type: ignore[attr-defined]
             else:
@@ -636,7 +635,6 @@ def reparse(ws: Workspace, progress: bool = False, annotate: bool = False) -> li
                 [options_json, _utcnow(), _utcnow(), "reparsed"],
                 counts,
             )
-            con.execute(f"DROP TABLE IF EXISTS {STAGE}")
             con.execute("DROP TABLE IF EXISTS _lien_raw_sel")
         result.import_id = import_id
         for key, value in counts.items():

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+import lien.import_progress as import_progress
 import lien.importer as importer
 from lien.cli import cli, main
 from lien.cli.import_cmds import _failure_summary
@@ -169,16 +170,16 @@ def _pollers() -> list[threading.Thread]:
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[importer._QueryProgress]:
+def started(monkeypatch: pytest.MonkeyPatch) -> list[import_progress.QueryProgress]:
     """Every progress poller the imports start."""
-    made: list[importer._QueryProgress] = []
+    made: list[import_progress.QueryProgress] = []
 
-    class Recorded(importer._QueryProgress):
+    class Recorded(import_progress.QueryProgress):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             made.append(self)
 
-    monkeypatch.setattr(importer, "_QueryProgress", Recorded)
+    monkeypatch.setattr(import_progress, "QueryProgress", Recorded)
     return made
 
 
@@ -214,7 +215,7 @@ def _import(path: Path, files: list[Path], progress: bool) -> tuple[list[tuple[A
 
 
 def test_progress_changes_nothing_and_its_thread_stops(
-    tmp_path: Path, started: list[importer._QueryProgress]
+    tmp_path: Path, started: list[import_progress.QueryProgress]
 ) -> None:
     files = _files(tmp_path / "in")
     quiet = _import(tmp_path / "quiet.duckdb", files, progress=False)
@@ -231,7 +232,7 @@ def test_progress_changes_nothing_and_its_thread_stops(
 
 
 def test_progress_thread_stops_when_the_import_fails(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[importer._QueryProgress]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[import_progress.QueryProgress]
 ) -> None:
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
@@ -248,13 +249,13 @@ def test_progress_thread_stops_when_the_import_fails(
 
 
 def test_import_goes_on_when_duckdb_cannot_measure_progress(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[importer._QueryProgress]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[import_progress.QueryProgress]
 ) -> None:
     files = _files(tmp_path / "in")
     quiet = _import(tmp_path / "quiet.duckdb", files, progress=False)
     monkeypatch.setattr(
-        importer,
-        "_QUERY_PROGRESS_SETTINGS",
+        import_progress,
+        "QUERY_PROGRESS_SETTINGS",
         (("enable_progress_bar_print", "false"), ("no_such_setting", "true")),
     )
     assert _import(tmp_path / "shown.duckdb", files, progress=True) == quiet
@@ -276,18 +277,18 @@ def test_progress_of_a_bulk_file_comes_from_duckdb(
                   FROM range(200000) t(i)) TO '{path}' (HEADER)"""
     )
     seen: list[float] = []
-    staged = importer._Bar.staged
+    staged = import_progress.Bar.staged
 
     def record(self: Any, value: float) -> None:
         seen.append(value)
         staged(self, value)
 
-    class Often(importer._QueryProgress):
+    class Often(import_progress.QueryProgress):
         def __init__(self, con: Any, on_value: Callable[[float], None], interval: float = 0.2):
             super().__init__(con, on_value, interval=0.005)
 
-    monkeypatch.setattr(importer._Bar, "staged", record)
-    monkeypatch.setattr(importer, "_QueryProgress", Often)
+    monkeypatch.setattr(import_progress.Bar, "staged", record)
+    monkeypatch.setattr(import_progress, "QueryProgress", Often)
     with Workspace.create(tmp_path / "ws.duckdb") as ws:
         (result,) = ws.import_paths([path], progress=True)
     assert (result.read, result.stored) == (200000, 200000)
@@ -335,7 +336,7 @@ def test_duckdb_draws_no_bar_of_its_own_into_the_output(
 def test_poller_reports_known_percentages_while_polling() -> None:
     con = FakeConnection([-1.0, 12.5, 60.0, 140.0])
     seen: list[float] = []
-    with importer._QueryProgress(con, seen.append, interval=0.001) as poller:
+    with import_progress.QueryProgress(con, seen.append, interval=0.001) as poller:
         time.sleep(0.05)
         assert con.calls == 0  # nothing polled before a statement is followed
         poller.polling.set()
@@ -352,14 +353,14 @@ def test_poller_reports_known_percentages_while_polling() -> None:
 def test_poller_gives_up_quietly_when_progress_fails() -> None:
     con = FakeConnection([], error=RuntimeError("connection closed"))
     seen: list[float] = []
-    with importer._QueryProgress(con, seen.append, interval=0.001) as poller:
+    with import_progress.QueryProgress(con, seen.append, interval=0.001) as poller:
         poller.polling.set()
         _wait(lambda: not poller.thread.is_alive())
     assert seen == [] and con.calls == 1
 
 
 def test_poller_stops_while_waiting_for_a_statement() -> None:
-    poller = importer._QueryProgress(FakeConnection([]), lambda v: None)
+    poller = import_progress.QueryProgress(FakeConnection([]), lambda v: None)
     with poller:
         assert poller.thread.is_alive()
     assert not poller.thread.is_alive()
@@ -367,7 +368,7 @@ def test_poller_stops_while_waiting_for_a_statement() -> None:
 
 @pytest.fixture
 def display() -> Iterator[Any]:
-    with importer._progress(True, 2) as shown:
+    with import_progress.import_progress(True, 2) as shown:
         yield shown
 
 

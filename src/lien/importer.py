@@ -22,7 +22,6 @@ import hashlib
 import json
 import shutil
 import tempfile
-import threading
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from .errors import LienError, SourceError
+from .import_progress import import_progress
 from .sources import ImportContext, Probe, RawRecord, Source, detect, get
 from .staging import (
     BATCH,
@@ -173,7 +173,7 @@ def import_file(
 ) -> ImportResult:
     """Import one file. Progress: `on_batch(n)` after each batch of a source mapped in Python;
     `on_phase("reading")` and then `on_phase("storing")` around the staging statement of a
-    source normalised in DuckDB (whose progress only DuckDB knows: see _QueryProgress)."""
+    source normalised in DuckDB (whose progress only DuckDB knows: see import_progress.QueryProgress)."""
     options = dict(options or {})
     result = ImportResult(path=display)
     try:
@@ -353,7 +353,7 @@ def import_paths(
     if ws.read_only:
         raise LienError("the workspace is open read-only")
     results: list[ImportResult] = []
-    with walk_inputs(paths) as files, _progress(progress, len(files), ws.con) as shown:
+    with walk_inputs(paths) as files, import_progress(progress, len(files), ws.con) as shown:
         for display, path in files:
             shown.start(display)
             result = None
@@ -375,211 +375,6 @@ def _annotate(ws: Workspace, results: Sequence[ImportResult], progress: bool) ->
 
     if any(r.stored or r.updated for r in results):
         bring_up_to_date(ws, progress=progress)
-
-
-class _Quiet:
-    """The progress display when there is none."""
-
-    def start(self, display: str) -> None:
-        pass
-
-    def records(self, n: int) -> None:
-        pass
-
-    def phase(self, name: str) -> None:
-        pass
-
-    def done(self, result: ImportResult | None) -> None:
-        pass
-
-
-class _QueryProgress:
-    """Polls DuckDB's progress of the statement running on `con` from a background thread.
-
-    A source normalised in DuckDB stages a whole file in one statement (a 4-million-row CSV
-    takes a minute): only DuckDB knows how far it is. `query_progress()` may be called from
-    another thread while a statement runs; it gives a percentage, or -1 when unknown. Polling
-    costs one call every `interval` seconds; any failure only stops the polling, never the
-    import.
-    """
-
-    def __init__(
-        self,
-        con: Any,
-        on_value: Callable[[float], None],
-        interval: float = 0.2,
-    ) -> None:
-        self.con = con
-        self.on_value = on_value
-        self.interval = interval
-        self.polling = threading.Event()  # set while a statement worth following runs
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="lien-import-progress", daemon=True)
-
-    def __enter__(self) -> _QueryProgress:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self.polling.set()  # wake the thread if it waits for a statement
-        if self.thread.is_alive() and self.thread is not threading.current_thread():
-            self.thread.join(timeout=5)
-
-    def _run(self) -> None:
-        try:
-            while not self.stopping.is_set():
-                self.polling.wait()
-                if self.stopping.is_set():
-                    return
-                value = float(self.con.query_progress())
-                if self.polling.is_set() and value >= 0:
-                    self.on_value(min(value, 100.0))
-                self.stopping.wait(self.interval)
-        except Exception:  # noqa: BLE001 - progress is optional, the import is not
-            return
-
-
-# Session settings that let DuckDB measure a statement's progress without printing its own bar.
-_QUERY_PROGRESS_SETTINGS = (("enable_progress_bar_print", "false"), ("enable_progress_bar", "true"))
-
-
-@contextmanager
-def _query_progress_enabled(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
-    """Turn DuckDB's progress measurement on for the import (it is off by default in Python),
-    and restore the settings after; False when this DuckDB cannot."""
-    saved: list[tuple[str, Any]] = []
-    try:
-        for name, value in _QUERY_PROGRESS_SETTINGS:
-            row = con.execute("SELECT current_setting(?)", [name]).fetchone()
-            saved.append((name, row[0] if row else None))
-            con.execute(f"SET {name} = {value}")
-    except duckdb.Error:
-        _restore_settings(con, saved)
-        yield False
-        return
-    try:
-        yield True
-    finally:
-        _restore_settings(con, saved)
-
-
-def _restore_settings(con: duckdb.DuckDBPyConnection, saved: list[tuple[str, Any]]) -> None:
-    for name, value in reversed(saved):
-        try:
-            if value is None:
-                con.execute(f"RESET {name}")
-            else:
-                con.execute(f"SET {name} = {'true' if value else 'false'}")
-        except duckdb.Error:
-            pass
-
-
-class _Bar:
-    """The rich display: one line for the files, and one for the file being read when its
-    source is normalised in DuckDB, fed by _QueryProgress."""
-
-    def __init__(self, bar: Any, total_files: int) -> None:
-        self.bar = bar
-        self.total_files = total_files
-        self.files_done = 0
-        self.count = 0
-        self.files = bar.add_task("[bold]import[/]", total=total_files, figure=self._figure())
-        self.current: Any = None  # the task of the file being read, if shown
-        self.display = ""
-        self.counted = 0  # records counted for the current file
-        self.reading = False
-        self.poller: _QueryProgress | None = None
-        self.lock = threading.Lock()  # the poller's thread updates the current task too
-
-    def _figure(self) -> str:
-        return f"{self.files_done}/{self.total_files} files, {self.count:,} records"
-
-    def start(self, display: str) -> None:
-        from rich.markup import escape
-
-        self.counted = 0
-        # File names come from users: never markup. The end of a long path says the most.
-        name = display if len(display) <= 40 else "…" + display[-39:]
-        self.display = "  " + escape(name.replace("\n", " ").replace("\r", " "))
-
-    def records(self, n: int) -> None:
-        self.count += n
-        self.counted += n
-        self.bar.update(self.files, figure=self._figure())
-
-    def phase(self, name: str) -> None:
-        with self.lock:
-            if self.current is None:
-                self.current = self.bar.add_task(self.display, total=100, figure=name)
-            self.reading = name == "reading"
-            if self.reading:
-                self.bar.update(self.current, completed=0, total=100, figure=name)
-            else:
-                # Merged by a few statements: shown as busy, without a percentage.
-                self.bar.update(self.current, total=None, figure=name)
-        if self.poller is not None:
-            if self.reading:
-                self.poller.polling.set()
-            else:
-                self.poller.polling.clear()
-
-    def staged(self, value: float) -> None:
-        with self.lock:
-            if self.reading and self.current is not None:
-                self.bar.update(self.current, completed=value, figure=f"reading {value:.0f} %")
-
-    def done(self, result: ImportResult | None) -> None:
-        if result is not None and result.status == "imported":
-            # Sources normalised in DuckDB only know their count at the end.
-            self.count += max(0, result.read - self.counted)
-        if self.poller is not None:
-            self.poller.polling.clear()
-        with self.lock:
-            self.reading = False
-            if self.current is not None:
-                self.bar.remove_task(self.current)
-                self.current = None
-        self.files_done += 1
-        self.bar.update(self.files, advance=1, figure=self._figure())
-
-
-@contextmanager
-def _progress(
-    enabled: bool, total_files: int, con: duckdb.DuckDBPyConnection | None = None
-) -> Iterator[Any]:
-    """The progress display of an import (on standard error), or a silent one."""
-    if not enabled:
-        yield _Quiet()
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[figure]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    ) as bar:
-        shown = _Bar(bar, total_files)
-        if con is None:
-            yield shown
-            return
-        with _query_progress_enabled(con) as measured:
-            if not measured:
-                yield shown
-                return
-            with _QueryProgress(con, shown.staged) as poller:
-                shown.poller = poller
-                try:
-                    yield shown
-                finally:
-                    shown.poller = None
 
 
 # -- reparse -------------------------------------------------------------------------------

@@ -340,3 +340,39 @@ def test_blank_lines_of_a_json_lines_export_are_skipped_and_lines_keep_their_num
     result = import_file(ws, path.name, path)
     assert (result.read, result.stored, result.rejected) == (2, 1, 1), result.summary()
     assert ws.con.execute("SELECT location FROM rejects").fetchall() == [("line 4",)]
+
+
+def test_json_lines_that_are_not_objects_are_rejects_saying_so(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # The object check reads the first character before it asks json_type: lines that start
+    # with spaces, and JSON of every other kind, must still be told apart.
+    record = (
+        '{"platform":"x","id":"ID","parent_id":null,"root_id":null,"author_id":"u",'
+        '"author_handle":null,"created_at":"2021-03-01T10:00:00Z","text":"t"}'
+    )
+    lines = [
+        record.replace("ID", "1"),
+        "  \t" + record.replace("ID", "2"),
+        "[" + record.replace("ID", "3") + "]",
+        '"{not an object}"',
+        "null",
+        "12",
+        record.replace("ID", "4")[:-5],
+        "{" + record.replace("ID", "5"),
+    ]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # Named: detection wants every line of the file's head to be JSON.
+    result = import_file(ws, path.name, path, source_name="lien-jsonl")
+    assert (result.read, result.stored, result.rejected) == (8, 2, 6), result.summary()
+    assert ws.con.execute("SELECT id FROM messages ORDER BY id").fetchall() == [("1",), ("2",)]
+    not_object, damaged = "not a JSON object", "not valid JSON (damaged or truncated line)"
+    assert ws.con.execute("SELECT location, reason FROM rejects ORDER BY raw_id").fetchall() == [
+        ("line 3", not_object),
+        ("line 4", not_object),
+        ("line 5", not_object),
+        ("line 6", not_object),
+        ("line 7", damaged),
+        ("line 8", damaged),
+    ]

@@ -286,3 +286,42 @@ def test_known_limits_are_documented_in_the_quirks() -> None:
     assert "changes their username" in instagram and "two different authors" in instagram
     youtube = " ".join(get("youtube").quirks)
     assert "viewerRating" in youtube and "API key" in youtube
+
+
+_SPACES_AND_NEAR = st.sampled_from(
+    [
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\u00a0",
+        "\u1680",
+        "\u2000",
+        "\u200a",
+        "\u200b",
+        "\u202f",
+        "\u205f",
+        "\u3000",
+        "\u0085",
+        "\ufeff",
+        "é",
+        "x",
+        "'",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.one_of(_SPACES_AND_NEAR, st.text(max_size=3)), max_size=8).map("".join))
+def test_trim_sql_is_duckdbs_trim(value: str) -> None:
+    # trim_sql only skips trim() for values it can tell need none: the reference is trim()
+    # itself, over values made mostly of spaces, look-alikes and accented letters.
+    import duckdb
+
+    from lien.sources._csv import trim_sql
+
+    con = duckdb.connect()
+    got, expected = con.execute(
+        f"SELECT {trim_sql('v')}, trim(v) FROM (SELECT ? AS v)", [value]
+    ).fetchone()  # type: ignore[misc]
+    assert got == expected

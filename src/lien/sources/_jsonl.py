@@ -33,9 +33,18 @@ def numbered_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
         yield lines
 
 
-def bad_line_reason_sql(line: str = "line") -> str:
-    """NULL when the line is a JSON object; otherwise why it is not."""
+def object_sql(line: str = "line") -> str:
+    """true when the line is a JSON object, false when it is other JSON, NULL when it is not
+    valid JSON: one validating parse per line. Valid JSON that starts with `{` is an object,
+    so the second parse (json_type) only runs for lines that start otherwise."""
     return (
-        f"CASE WHEN NOT json_valid({line}) THEN 'not valid JSON (damaged or truncated line)' "
-        f"WHEN json_type({line}) <> 'OBJECT' THEN 'not a JSON object' END"
+        f"CASE WHEN json_valid({line}) THEN ord({line}) = 123 OR json_type({line}) = 'OBJECT' END"
+    )
+
+
+def bad_line_reason_sql(is_object: str = "_object") -> str:
+    """NULL when the line is a JSON object (`is_object`, from object_sql); otherwise why not."""
+    return (
+        f"CASE WHEN {is_object} IS NULL THEN 'not valid JSON (damaged or truncated line)' "
+        f"WHEN NOT {is_object} THEN 'not a JSON object' END"
     )

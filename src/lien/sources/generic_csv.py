@@ -13,6 +13,7 @@ from ..errors import SourceError
 from ..schema import CONTENT_FIELDS
 from . import BulkSource, ImportContext, Probe
 from ._csv import (
+    blank_sql,
     bool_ok_sql,
     column_names,
     csv_errors,
@@ -152,49 +153,52 @@ class GenericCsv(BulkSource):
         def col(target: str) -> str:
             return f"src.{cols[fields[target]]}" if target in fields else "NULL"
 
-        # Times, counts and booleans are parsed once, in an inner projection (p_<field>) that
-        # both the value and the reject reason read.
+        # Each value is trimmed once, in the innermost projection (t_<field>), and times,
+        # counts and booleans parsed once in the next (p_<field>), which both the value and
+        # the reject reason read.
         parsers = {**dict.fromkeys(TIMES, parse_time_sql), **dict.fromkeys(COUNTS, parse_int_sql)}
         parsers.update(dict.fromkeys(BOOLS, parse_bool_sql))
-        parsed = [f"{parsers[t](col(t))} AS p_{t}" for t in parsers if t in fields]
+        trimmed = [t for t in (*TRIMMED, *parsers) if t in fields]
+        blanks = [f"{blank_sql(col(t))} AS t_{t}" for t in trimmed]
+        parsed = [f"{parsers[t](f'src.t_{t}')} AS p_{t}" for t in parsers if t in fields]
 
         def value(target: str) -> str:
+            if target not in fields:
+                return "NULL"
             if target in parsers:
-                return f"src.p_{target}" if target in fields else "NULL"
-            c = col(target)
+                return f"src.p_{target}"
             if target == "platform":
-                return f"nullif(lower(trim({c})), '')"
+                return f"lower(src.t_{target})"
             if target in TRIMMED:
-                return f"nullif(trim({c}), '')"
-            return f"nullif({c}, '')"
+                return f"src.t_{target}"
+            return f"nullif({col(target)}, '')"
 
         checks = []
         for target in TIMES:
             if target in fields:
-                c = col(target)
                 checks.append(
-                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
-                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not an ISO 8601 time "
-                    f"(e.g. 2020-03-01T14:05:00+01:00)'"
+                    f"WHEN src.t_{target} IS NOT NULL AND src.p_{target} IS NULL "
+                    f"THEN '{target} ' || {shown_value_sql(col(target))} || ' is not an ISO "
+                    f"8601 time (e.g. 2020-03-01T14:05:00+01:00)'"
                 )
         for target in COUNTS:
             if target in fields:
-                c = col(target)
                 checks.append(
-                    f"WHEN nullif(trim({c}), '') IS NOT NULL AND src.p_{target} IS NULL "
-                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not a whole number'"
+                    f"WHEN src.t_{target} IS NOT NULL AND src.p_{target} IS NULL "
+                    f"THEN '{target} ' || {shown_value_sql(col(target))} || ' is not a whole "
+                    f"number'"
                 )
         for target in BOOLS:
             if target in fields:
-                c = col(target)
                 checks.append(
-                    f"WHEN NOT {bool_ok_sql(c)} "
-                    f"THEN '{target} ' || {shown_value_sql(c)} || ' is not true/false'"
+                    f"WHEN NOT {bool_ok_sql(f'src.t_{target}')} "
+                    f"THEN '{target} ' || {shown_value_sql(col(target))} || ' is not true/false'"
                 )
         reject = f"CASE {' '.join(checks)} END" if checks else "NULL::VARCHAR"
 
         select = ", ".join(f"{value(f)} AS {f}" for f in CONTENT_FIELDS)
         inner = ", ".join(["src.*", *parsed])
+        innermost = ", ".join(["src.*", *blanks])
         with session_timezone(con, ctx.timezone):
             con.execute(
                 f"""
@@ -203,7 +207,7 @@ class GenericCsv(BulkSource):
                        src._rej, CASE WHEN src._rej IS NOT NULL THEN 'invalid' END
                 FROM (
                     SELECT src.*, {reject} AS _rej
-                    FROM (SELECT {inner} FROM ({rows_sql}) src) src
+                    FROM (SELECT {inner} FROM (SELECT {innermost} FROM ({rows_sql}) src) src) src
                 ) src
                 """,
                 params,

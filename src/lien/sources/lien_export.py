@@ -19,6 +19,7 @@ from ..errors import SourceError
 from ..schema import CONTENT_FIELDS, SQL_TYPES
 from . import BulkSource, ImportContext, Probe
 from ._csv import (
+    blank_sql,
     parse_bool_sql,
     parse_int_sql,
     parse_time_sql,
@@ -26,7 +27,7 @@ from ._csv import (
     shown_names,
     shown_value_sql,
 )
-from ._jsonl import bad_line_reason_sql, numbered_lines
+from ._jsonl import bad_line_reason_sql, numbered_lines, object_sql
 from ._numbered import numbered
 from ._utf8 import utf8_reader_errors
 
@@ -42,18 +43,20 @@ _STRUCTURE = "{" + ", ".join(f'"{f}": "VARCHAR"' for f in CONTENT_FIELDS) + "}"
 
 def _field(f: str, line: str) -> tuple[str | None, str]:
     """(parsing expression or None for text, reject CASE branch) of one field of `m` (the
-    parsed record); the branch reads the parsed value as `p_<field>`."""
+    parsed record). The parsing reads the value trimmed as `t_<field>`, the branch the parsed
+    value as `p_<field>`."""
     v = f"m.{f}"
+    t = f"t_{f}"
     kind = SQL_TYPES[f]
     said = f"'{f} ' || {shown_value_sql(v)}"
-    given = f"nullif(trim({v}), '') IS NOT NULL AND p_{f} IS NULL"  # '' is missing, as in CSV
+    given = f"{t} IS NOT NULL AND p_{f} IS NULL"  # '' is missing, as in CSV
     if kind == "BIGINT":
-        return parse_int_sql(v), f"WHEN {given} THEN {said} || ' is not a whole number'"
+        return parse_int_sql(t), f"WHEN {given} THEN {said} || ' is not a whole number'"
     if kind == "BOOLEAN":
         # `1`/`0` and "oui"/"non" are read too, as in the generic CSV.
-        return parse_bool_sql(v), f"WHEN {given} THEN {said} || ' is not true/false'"
+        return parse_bool_sql(t), f"WHEN {given} THEN {said} || ' is not true/false'"
     if kind == "TIMESTAMP":
-        return parse_time_sql(v), (
+        return parse_time_sql(t), (
             f"WHEN {given} THEN {said} || ' is not an ISO 8601 time "
             "(e.g. 2020-03-01T14:05:00+01:00)'"
         )
@@ -78,14 +81,16 @@ def insert_records(
     raw_id: str,
 ) -> None:
     """Stage records from `rows_sql` (columns _line, line: one JSON object per row). Counts,
-    booleans and times are parsed once (`p_<field>`), for both the value and the check."""
-    parsing, checks, values = [], [], []
+    booleans and times are trimmed and parsed once (`t_<field>`, `p_<field>`), for both the
+    value and the check."""
+    trimming, parsing, checks, values = [], [], [], []
     for f in CONTENT_FIELDS:
         parse, check = _field(f, "line")
         checks.append(check)
         if parse is None:
             values.append(f"m.{f} AS {f}")
         else:
+            trimming.append(f"{blank_sql(f'm.{f}')} AS t_{f}")
             parsing.append(f"{parse} AS p_{f}")
             values.append(f"p_{f} AS {f}")
     with session_timezone(con, "UTC"):
@@ -93,13 +98,17 @@ def insert_records(
             f"""
             INSERT INTO {table}
             WITH src AS ({rows_sql}),
-            parsed AS (
-                SELECT src.*, {bad_line_reason_sql()} AS _bad,
-                       CASE WHEN json_valid(line) AND json_type(line) = 'OBJECT'
-                            THEN from_json(line, '{_STRUCTURE}') END AS m
+            lines AS (
+                SELECT src.*, {object_sql()} AS _object
                 FROM src WHERE regexp_matches(line, '\\S')
             ),
-            typed AS (SELECT parsed.*, {", ".join(parsing)} FROM parsed),
+            parsed AS (
+                SELECT lines.*, {bad_line_reason_sql()} AS _bad,
+                       CASE WHEN _object THEN from_json(line, '{_STRUCTURE}') END AS m
+                FROM lines
+            ),
+            trimmed AS (SELECT parsed.*, {", ".join(trimming)} FROM parsed),
+            typed AS (SELECT trimmed.*, {", ".join(parsing)} FROM trimmed),
             checked AS (
                 SELECT typed.*, coalesce(_bad, CASE {" ".join(checks)} END) AS _why FROM typed
             )

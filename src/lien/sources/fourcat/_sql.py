@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .._csv import parse_time_sql
+from .._csv import blank_sql, parse_time_sql
 
 # The item fields lien reads, as 4CAT's datasources name them.
 FIELDS = (
@@ -90,10 +90,6 @@ def _case(part: str) -> str:
     return f"(CASE {whens} END)"
 
 
-def _blank(expr: str) -> str:
-    return f"nullif(trim({expr}), '')"
-
-
 def insert_mapped(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -124,7 +120,7 @@ def insert_mapped(
         )
     url = (
         "coalesce("
-        + ", ".join(_blank(f"v.{f}") for f in ("comment_url", "url", "post_url", "thread_url"))
+        + ", ".join(blank_sql(f"v.{f}") for f in ("comment_url", "url", "post_url", "thread_url"))
         + ")"
     )
     # Each value is computed once per row in its own step: inside the CASE below they would be
@@ -132,7 +128,9 @@ def insert_mapped(
     by_host = " ".join(
         f"WHEN _host = '{h}' OR ends_with(_host, '.{h}') THEN '{p}'" for h, p in HOSTS
     )
-    named = "lower(coalesce(" + _blank("v.platform") + ", " + _blank("v.source_platform") + "))"
+    named = (
+        "lower(coalesce(" + blank_sql("v.platform") + ", " + blank_sql("v.source_platform") + "))"
+    )
     unix = (
         "coalesce(v.unix_timestamp, CASE WHEN regexp_full_match(trim(v.timestamp), "
         "'[0-9]{9,11}(\\.[0-9]+)?') THEN v.timestamp END)"
@@ -153,13 +151,13 @@ def insert_mapped(
         x AS (SELECT x0.*, coalesce(v IS NOT NULL, false) AS _object FROM x0),
         f AS (
             SELECT x.*, {hints_default} AS _file_platform,
-                {_blank("v.id")} AS _id,
-                coalesce({unix_time}, {parse_time_sql("v.timestamp")}) AS _created,
-                coalesce({_blank("v.parent_id")}, {_blank("v.reply_to")},
-                         {_blank("v.thread_id")}) AS _up,
+                {blank_sql("v.id")} AS _id,
+                coalesce({unix_time}, {parse_time_sql(blank_sql("v.timestamp"))}) AS _created,
+                coalesce({blank_sql("v.parent_id")}, {blank_sql("v.reply_to")},
+                         {blank_sql("v.thread_id")}) AS _up,
                 {url} AS _url,
                 {named} AS _named,
-                {_blank("v.author")} AS _author
+                {blank_sql("v.author")} AS _author
             FROM x
         ),
         h AS (
@@ -171,7 +169,7 @@ def insert_mapped(
                 CASE WHEN regexp_full_match(_named, '[a-z][a-z0-9_]{{0,31}}') THEN _named
                      WHEN _named IN ('twitter', 'x.com') THEN 'x'
                      {by_host}
-                     WHEN {_blank("v.subreddit")} IS NOT NULL THEN 'reddit'
+                     WHEN {blank_sql("v.subreddit")} IS NOT NULL THEN 'reddit'
                      ELSE _file_platform END AS _platform,
                 CASE WHEN _up <> _id THEN _up END AS _parent,
                 {_case("reason")} AS _why, {_case("kind")} AS _why_kind
@@ -182,14 +180,14 @@ def insert_mapped(
             _id AS id,
             _parent AS parent_id,
             CASE WHEN _parent IS NULL THEN _id END AS root_id,
-            coalesce({_blank("v.author_id")}, _author) AS author_id,
+            coalesce({blank_sql("v.author_id")}, _author) AS author_id,
             _author AS author_handle,
-            coalesce({_blank("v.author_fullname")}, {_blank("v.author_full")}, {_blank("v.author_name")}, _author) AS author_name,
+            coalesce({blank_sql("v.author_fullname")}, {blank_sql("v.author_full")}, {blank_sql("v.author_name")}, _author) AS author_name,
             NULL::BOOLEAN AS author_is_bot,
             _created AS created_at,
             NULL::TIMESTAMP AS edited_at,
-            nullif(concat_ws(E'\\n\\n', {_blank("coalesce(v.subject, v.title)")}, nullif(v.body, '')), '') AS text,
-            lower({_blank("coalesce(v.lang, v.language)")}) AS lang,
+            nullif(concat_ws(E'\\n\\n', {blank_sql("coalesce(v.subject, v.title)")}, nullif(v.body, '')), '') AS text,
+            lower({blank_sql("coalesce(v.lang, v.language)")}) AS lang,
             _url AS url,
             {first_count("likes", "num_likes", "like_count", "score")} AS like_count,
             {first_count("replies", "num_replies", "num_comments", "comment_count")} AS reply_count,

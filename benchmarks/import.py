@@ -9,6 +9,10 @@ new workspace (as users run it: messages only, language and tone are annotated w
 needed). Prints messages per second, the ratio to the baseline, and the peak memory of a child
 that only runs the import, so that the two sizes show whether memory grows with the file.
 
+Each timed pair runs --repeat times (3 by default), each time in a fresh child, and the
+figures are medians with the spread of the ratio: on a shared machine one run of DuckDB's read
+alone varies by a third, which moves a single ratio by as much.
+
 Then the bulk platform formats (twarc2 JSON Lines, Pushshift NDJSON, 4CAT CSV and NDJSON),
 through benchmarks/import_sources.py: the same ratio to DuckDB's raw read, per source.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,6 +101,9 @@ def main() -> None:
         help="records per bulk platform format (twarc2, Pushshift, 4CAT), run after the demo "
         "files by import_sources.py; 0 skips them (default 200000)",
     )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per file; medians are shown (default 3)"
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -105,20 +113,24 @@ def main() -> None:
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cores)")
     print(
         f"{'file':<24}{'messages':>10}{'lien msg/s':>12}{'DuckDB msg/s':>14}{'ratio':>8}"
-        f"{'peak MB':>10}"
+        f"{'spread':>14}{'peak MB':>10}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for size in sizes:
             files = make_files(size, workdir)
             for fmt, path in files.items():
-                timed = run_child("both", path, fmt, workdir)
+                runs = [run_child("both", path, fmt, workdir) for _ in range(max(1, args.repeat))]
                 alone = run_child("alone", path, fmt, workdir)
-                rows = timed["stored"]
+                rows = runs[0]["stored"]
+                lien_s = statistics.median(r["lien_s"] for r in runs)
+                base_s = statistics.median(r["baseline_s"] for r in runs)
+                ratios = sorted(r["lien_s"] / r["baseline_s"] for r in runs)
+                spread = f"{ratios[0]:.1f}–{ratios[-1]:.1f}×"
                 print(
-                    f"{path.name:<24}{rows:>10,.0f}{rows / timed['lien_s']:>12,.0f}"
-                    f"{timed['rows'] / timed['baseline_s']:>14,.0f}"
-                    f"{timed['lien_s'] / timed['baseline_s']:>7.1f}×{alone['peak_mb']:>10,.0f}"
+                    f"{path.name:<24}{rows:>10,.0f}{rows / lien_s:>12,.0f}"
+                    f"{runs[0]['rows'] / base_s:>14,.0f}"
+                    f"{statistics.median(ratios):>7.1f}×{spread:>14}{alone['peak_mb']:>10,.0f}"
                 )
                 path.unlink()
     if args.source_records:

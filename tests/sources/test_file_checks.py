@@ -325,3 +325,22 @@ def test_trim_sql_is_duckdbs_trim(value: str) -> None:
         f"SELECT {trim_sql('v')}, trim(v) FROM (SELECT ? AS v)", [value]
     ).fetchone()  # type: ignore[misc]
     assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(_SPACES_AND_NEAR, st.sampled_from(["{", "[", '"']), st.text(max_size=3)),
+        max_size=6,
+    ).map("".join)
+)
+def test_first_char_sql_is_the_first_character_after_spaces(value: str) -> None:
+    import duckdb
+
+    from lien.sources._jsonl import first_char_sql
+
+    con = duckdb.connect()
+    got, expected = con.execute(
+        f"SELECT {first_char_sql('v')}, left(ltrim(v), 1) FROM (SELECT ? AS v)", [value]
+    ).fetchone()  # type: ignore[misc]
+    assert got == expected

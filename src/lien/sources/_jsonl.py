@@ -33,6 +33,12 @@ def numbered_lines(con: duckdb.DuckDBPyConnection, path: Path) -> Iterator[str]:
         yield lines
 
 
+def first_char_sql(text: str) -> str:
+    """`left(ltrim(text), 1)`, without copying the text when it starts with `{` (almost every
+    line or record): ltrim copies the whole string, a whole API page for a twarc2 line."""
+    return f"(CASE WHEN ord({text}) = 123 THEN '{{' ELSE left(ltrim({text}), 1) END)"
+
+
 def object_sql(line: str = "line") -> str:
     """true when the line is a JSON object, false when it is other JSON, NULL when it is not
     valid JSON: one validating parse per line. Valid JSON that starts with `{` is an object,

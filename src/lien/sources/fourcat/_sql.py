@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from .._csv import blank_sql, parse_time_sql
+from .._jsonl import first_char_sql
 
 # The item fields lien reads, as 4CAT's datasources name them.
 FIELDS = (
@@ -110,8 +111,8 @@ def insert_mapped(
         hints_default = "?"
     else:
         values = f"""
-            SELECT i.*, left(ltrim(_raw), 1) AS _first,
-                   CASE WHEN left(ltrim(_raw), 1) = '{{' THEN TRY(from_json(_raw, '{STRUCT}'))
+            SELECT i.*, {first_char_sql("_raw")} AS _first,
+                   CASE WHEN {first_char_sql("_raw")} = '{{' THEN TRY(from_json(_raw, '{STRUCT}'))
                    END AS v,
             FROM ({items_sql}) i
         """

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from .._jsonl import first_char_sql
+
 THING = (
     "{"
     '"kind": "VARCHAR", "data": "JSON", "id": "VARCHAR", "name": "VARCHAR", '
@@ -105,8 +107,8 @@ def insert_mapped(
         WITH i AS (SELECT * FROM ({items_sql})),
         p AS (
             SELECT i._row, i._location, i._raw, i._hints, {raw_id} AS _raw_id,
-                   left(ltrim(_raw), 1) AS _first,
-                   CASE WHEN left(ltrim(_raw), 1) = '{{' THEN TRY(from_json(_raw, '{THING}'))
+                   {first_char_sql("_raw")} AS _first,
+                   CASE WHEN {first_char_sql("_raw")} = '{{' THEN TRY(from_json(_raw, '{THING}'))
                    END AS t0,
                    TRY(json_extract_string(_hints, '$.kind')) AS _hint_kind
             FROM i

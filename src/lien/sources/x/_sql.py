@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import duckdb
 
+from .._jsonl import first_char_sql
+
 UNIT_SHIFT = 2**33
 OWN = 2**32
 
@@ -62,8 +64,8 @@ def prepare_units(
         CREATE OR REPLACE TEMP TABLE _x_units AS
         WITH src AS ({units_sql}),
         parsed AS (
-            SELECT _unit, _uloc, u, left(ltrim(u), 1) AS _first,
-                   CASE WHEN left(ltrim(u), 1) = '{{' THEN TRY(from_json(u, '{UNIT}')) END AS p
+            SELECT _unit, _uloc, u, {first_char_sql("u")} AS _first,
+                   CASE WHEN {first_char_sql("u")} = '{{' THEN TRY(from_json(u, '{UNIT}')) END AS p
             FROM src
         ),
         one AS (
@@ -291,8 +293,8 @@ def _mapped_select(input_sql: str) -> str:
 
 
 def _typed(raw: str) -> str:
-    return f"""CASE WHEN left(ltrim({raw}), 1) = '{{' THEN TRY(from_json({raw}, '{TWEET}')) END
-               AS t, left(ltrim({raw}), 1) AS _first"""
+    return f"""CASE WHEN {first_char_sql(raw)} = '{{' THEN TRY(from_json({raw}, '{TWEET}')) END
+               AS t, {first_char_sql(raw)} AS _first"""
 
 
 def insert_mapped(con: duckdb.DuckDBPyConnection, table: str, raw_query: str | None = None) -> None:

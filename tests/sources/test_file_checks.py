@@ -311,22 +311,6 @@ _SPACES_AND_NEAR = st.sampled_from(
 )
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(st.one_of(_SPACES_AND_NEAR, st.text(max_size=3)), max_size=8).map("".join))
-def test_trim_sql_is_duckdbs_trim(value: str) -> None:
-    # trim_sql only skips trim() for values it can tell need none: the reference is trim()
-    # itself, over values made mostly of spaces, look-alikes and accented letters.
-    import duckdb
-
-    from lien.sources._csv import trim_sql
-
-    con = duckdb.connect()
-    got, expected = con.execute(
-        f"SELECT {trim_sql('v')}, trim(v) FROM (SELECT ? AS v)", [value]
-    ).fetchone()  # type: ignore[misc]
-    assert got == expected
-
-
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

@@ -278,32 +278,11 @@ def session_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> Iterator[
     con.execute(f"SET TimeZone = '{before}'")
 
 
-# What DuckDB's trim() removes: the Unicode space separators (Zs), not tabs or line ends.
-SPACE_SEPARATORS = (
-    " ",
-    "\u00a0",
-    "\u1680",
-    *map(chr, range(0x2000, 0x200B)),
-    "\u202f",
-    "\u205f",
-    "\u3000",
-)
-
-
-def trim_sql(expr: str) -> str:
-    """trim(expr), copying only the values that need it. DuckDB's trim copies every string it
-    is given; most values have nothing to trim, and testing the ends costs a fraction of that
-    (a first character that is a space or not ASCII, a last one among the separators)."""
-    ends = " OR ".join(f"suffix({expr}, '{c}')" for c in SPACE_SEPARATORS)
-    return (
-        f"(CASE WHEN ord({expr}) = 32 OR ord({expr}) > 127 OR {ends} "
-        f"THEN trim({expr}) ELSE {expr} END)"
-    )
-
-
 def blank_sql(expr: str) -> str:
-    """The value trimmed, NULL when nothing is left: what the parsers below take."""
-    return f"nullif({trim_sql(expr)}, '')"
+    """The value trimmed, NULL when nothing is left: what the parsers below take. Sources trim
+    each value once (trim() copies every string) and hand the result to both the parser and
+    the reject reason's check."""
+    return f"nullif(trim({expr}), '')"
 
 
 def parse_time_sql(trimmed: str) -> str:

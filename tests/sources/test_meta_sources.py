@@ -135,6 +135,22 @@ def test_archive_comments_are_orphans_never_posts(ws: Workspace) -> None:
     assert all(root is None for _, _, root in rows)
 
 
+@pytest.mark.parametrize("data", [True, 7, "text", {"post": "x"}, None])
+def test_an_entry_whose_data_is_not_a_list_is_read_without_it(
+    ws: Workspace, tmp_path: Path, data: object
+) -> None:
+    # Found by the mutation fuzzer: `"data": true` in the first entry stopped the reader with a
+    # TypeError. Such an entry holds no post text; one with a title is still a post entry.
+    entries = json.loads((DATA / "meta_archive/facebook_posts.json").read_text())
+    entries[0]["data"] = data
+    path = tmp_path / "facebook_posts.json"
+    path.write_text(json.dumps(entries), encoding="utf-8")
+    result = import_file(ws, path.name, path)
+    assert result.status == "imported", result.error
+    assert result.read == len(entries)
+    assert result.read == result.stored + result.duplicates + result.rejected
+
+
 @pytest.mark.parametrize(
     ("archived", "expected"),
     [

@@ -90,8 +90,14 @@ def _is_ig_post(entry: Any) -> bool:
     return isinstance(media, dict) and isinstance(media.get("creation_timestamp"), int)
 
 
+def _data(entry: dict[str, Any]) -> list[Any]:
+    """An entry's `data` list; anything else there (a damaged or edited file) holds nothing."""
+    data = entry.get("data")
+    return data if isinstance(data, list) else []
+
+
 def _has_comment(entry: dict[str, Any]) -> bool:
-    return any(isinstance(d, dict) and "comment" in d for d in entry.get("data") or [])
+    return any(isinstance(d, dict) and "comment" in d for d in _data(entry))
 
 
 def kind_of(doc: Any) -> tuple[str, list[tuple[str, Any]]] | None:
@@ -139,7 +145,7 @@ def kind_of(doc: Any) -> tuple[str, list[tuple[str, Any]]] | None:
 
 
 def _fb_comment(entry: dict[str, Any], index: int) -> Message:
-    comments = [d["comment"] for d in entry.get("data") or [] if isinstance(d, dict)
+    comments = [d["comment"] for d in _data(entry) if isinstance(d, dict)
                 and isinstance(d.get("comment"), dict)]  # fmt: skip
     if not comments:
         raise Reject("an archive entry without a comment in it", "skipped")
@@ -168,7 +174,7 @@ def _fb_post(entry: dict[str, Any]) -> Message:
     created = _unix(entry.get("timestamp"))
     if created is None:
         raise Reject("a post without a readable timestamp (unix seconds)")
-    data = [d for d in entry.get("data") or [] if isinstance(d, dict)]
+    data = [d for d in _data(entry) if isinstance(d, dict)]
     text = next((_text(d["post"]) for d in data if "post" in d), None)
     updated = next((_unix(d["update_timestamp"]) for d in data if "update_timestamp" in d), None)
     if text is None and not entry.get("attachments"):
@@ -278,7 +284,7 @@ class MetaArchive(Source):
         kind, entries = found
         for where, entry in entries:
             if kind == "fb_comment" and isinstance(entry, dict):
-                inner = [d for d in entry.get("data") or [] if isinstance(d, dict)
+                inner = [d for d in _data(entry) if isinstance(d, dict)
                          and isinstance(d.get("comment"), dict)]  # fmt: skip
                 if len(inner) > 1:
                     for j in range(len(inner)):

@@ -88,7 +88,7 @@ QUERY_PROGRESS_SETTINGS = (("enable_progress_bar_print", "false"), ("enable_prog
 
 
 @contextmanager
-def query_progress_enabled(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
+def _query_progress_enabled(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
     """Turn DuckDB's progress measurement on for the import (it is off by default in Python),
     and restore the settings after; False when this DuckDB cannot."""
     saved: list[tuple[str, Any]] = []
@@ -98,16 +98,16 @@ def query_progress_enabled(con: duckdb.DuckDBPyConnection) -> Iterator[bool]:
             saved.append((name, row[0] if row else None))
             con.execute(f"SET {name} = {value}")
     except duckdb.Error:
-        restore_settings(con, saved)
+        _restore_settings(con, saved)
         yield False
         return
     try:
         yield True
     finally:
-        restore_settings(con, saved)
+        _restore_settings(con, saved)
 
 
-def restore_settings(con: duckdb.DuckDBPyConnection, saved: list[tuple[str, Any]]) -> None:
+def _restore_settings(con: duckdb.DuckDBPyConnection, saved: list[tuple[str, Any]]) -> None:
     for name, value in reversed(saved):
         try:
             if value is None:
@@ -210,7 +210,7 @@ def import_progress(
         if con is None:
             yield shown
             return
-        with query_progress_enabled(con) as measured:
+        with _query_progress_enabled(con) as measured:
             if not measured:
                 yield shown
                 return

@@ -173,7 +173,8 @@ def import_file(
 ) -> ImportResult:
     """Import one file. Progress: `on_batch(n)` after each batch of a source mapped in Python;
     `on_phase("reading")` and then `on_phase("storing")` around the staging statement of a
-    source normalised in DuckDB (whose progress only DuckDB knows: see import_progress.QueryProgress)."""
+    source normalised in DuckDB (whose progress only DuckDB knows: see
+    import_progress.QueryProgress)."""
     options = dict(options or {})
     result = ImportResult(path=display)
     try:

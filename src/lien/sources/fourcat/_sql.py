@@ -133,7 +133,7 @@ def insert_mapped(
         "lower(coalesce(" + blank_sql("v.platform") + ", " + blank_sql("v.source_platform") + "))"
     )
     unix = (
-        "coalesce(v.unix_timestamp, CASE WHEN regexp_full_match(trim(v.timestamp), "
+        "coalesce(v.unix_timestamp, CASE WHEN regexp_full_match(_timestamp, "
         "'[0-9]{9,11}(\\.[0-9]+)?') THEN v.timestamp END)"
     )
     # Microseconds since the epoch straight into a UTC TIMESTAMP (no time-zone conversion).
@@ -149,11 +149,16 @@ def insert_mapped(
     sql = f"""
         INSERT INTO {table}
         WITH x0 AS ({values}),
-        x AS (SELECT x0.*, coalesce(v IS NOT NULL, false) AS _object FROM x0),
+        x AS (
+            -- The timestamp is trimmed once, for both readings (unix seconds, ISO 8601).
+            SELECT x0.*, coalesce(v IS NOT NULL, false) AS _object,
+                   {blank_sql("v.timestamp")} AS _timestamp
+            FROM x0
+        ),
         f AS (
             SELECT x.*, {hints_default} AS _file_platform,
                 {blank_sql("v.id")} AS _id,
-                coalesce({unix_time}, {parse_time_sql(blank_sql("v.timestamp"))}) AS _created,
+                coalesce({unix_time}, {parse_time_sql("_timestamp")}) AS _created,
                 coalesce({blank_sql("v.parent_id")}, {blank_sql("v.reply_to")},
                          {blank_sql("v.thread_id")}) AS _up,
                 {url} AS _url,

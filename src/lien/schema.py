@@ -248,6 +248,23 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
 STORAGE_VERSION = "v1.2.0"
 
 
+# SQL macros defined on every connection to a workspace (TEMP: nothing lands in the file).
+# lien_trim(x) is trim(x), calling trim() only where it may have something to remove: trim()
+# copies every string, and most values (ids, times, links) are plain ASCII with no space at
+# either end. The other spaces trim() removes lie outside ASCII, which a byte count equal to
+# the character count rules out. A macro keeps each import's SQL short: the same check
+# written out for every field cost several milliseconds of planning per file.
+MACROS = {
+    "lien_trim": "(x) AS (CASE WHEN NOT prefix(x, ' ') AND NOT suffix(x, ' ') "
+    "AND strlen(x) = length(x) THEN x ELSE trim(x) END)",
+}
+
+
+def define_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for name, body in MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{body}")
+
+
 def storage_supports_zstd(con: duckdb.DuckDBPyConnection) -> bool:
     row = con.execute(
         "SELECT tags['storage_version'] FROM duckdb_databases() "

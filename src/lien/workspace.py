@@ -65,6 +65,7 @@ class Workspace:
         # `lien export` and `--json` output. lien shows progress itself, on the terminal.
         con.execute("SET enable_progress_bar = false")
         con.execute("SET enable_progress_bar_print = false")
+        schema.define_macros(con)
         limit = memory_limit()
         if limit:
             con.execute("SET memory_limit = ?", [limit])

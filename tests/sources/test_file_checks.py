@@ -311,6 +311,26 @@ _SPACES_AND_NEAR = st.sampled_from(
 )
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    st.none() | st.lists(st.one_of(_SPACES_AND_NEAR, st.text(max_size=3)), max_size=8).map("".join)
+)
+def test_blank_sql_is_trim_then_empty_as_null(value: str | None) -> None:
+    # blank_sql skips trim() for the values it can tell need none; the reference is trim()
+    # itself, over values made mostly of spaces, look-alikes and accented letters.
+    import duckdb
+
+    from lien.schema import define_macros
+    from lien.sources._csv import blank_sql
+
+    con = duckdb.connect()
+    define_macros(con)
+    got, expected = con.execute(
+        f"SELECT {blank_sql('v')}, nullif(trim(v), '') FROM (SELECT ?::VARCHAR AS v)", [value]
+    ).fetchone()  # type: ignore[misc]
+    assert got == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

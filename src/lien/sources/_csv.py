@@ -278,11 +278,15 @@ def session_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> Iterator[
     con.execute(f"SET TimeZone = '{before}'")
 
 
+def trim_sql(expr: str) -> str:
+    """trim(expr), through the workspace's lien_trim macro (see schema.MACROS)."""
+    return f"lien_trim({expr})"
+
+
 def blank_sql(expr: str) -> str:
     """The value trimmed, NULL when nothing is left: what the parsers below take. Sources trim
-    each value once (trim() copies every string) and hand the result to both the parser and
-    the reject reason's check."""
-    return f"nullif(trim({expr}), '')"
+    each value once and hand the result to both the parser and the reject reason's check."""
+    return f"nullif({trim_sql(expr)}, '')"
 
 
 def parse_time_sql(trimmed: str) -> str:

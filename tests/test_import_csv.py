@@ -114,10 +114,11 @@ def test_bad_rows_become_rejects_with_their_location(ws: Workspace, tmp_path: Pa
         "facebook,,,p,P,2020-01-01T00:00:00Z,no id,,\n"
         "facebook,6,6,p,P,2020-01-01T00:00:00Z,own parent,,\n"
         "facebook,7,,p,P,2020-01-01T00:00:00Z,bad bool,,peut-être\n"
-        "facebook,8,,p,P,2020-01-01T00:00:00Z,too,many,columns,here\n",
+        "facebook,8,,p,P,infinity,endless,,\n"
+        "facebook,9,,p,P,2020-01-01T00:00:00Z,too,many,columns,here\n",
     )
     (r,) = ws.import_paths([f])
-    assert (r.read, r.stored, r.rejected) == (8, 1, 7)
+    assert (r.read, r.stored, r.rejected) == (9, 1, 8)
     rejects = dict(ws.con.execute("SELECT location, reason FROM rejects").fetchall())
     assert "not an ISO 8601 time" in rejects["row 2"]
     assert "not a whole number" in rejects["row 3"]
@@ -125,8 +126,9 @@ def test_bad_rows_become_rejects_with_their_location(ws: Workspace, tmp_path: Pa
     assert rejects["row 5"] == "no message id"
     assert "itself as its parent" in rejects["row 6"]
     assert "not true/false" in rejects["row 7"]
-    # The malformed line is the 9th line of the file (header + 8 records).
-    assert "malformed CSV line" in rejects["line 9"]
+    assert "'infinity' is not an ISO 8601 time" in rejects["row 8"]
+    # The malformed line is the 10th line of the file (header + 9 records).
+    assert "malformed CSV line" in rejects["line 10"]
     assert messages(ws, "owner_liked") == [(True,)]
 
 

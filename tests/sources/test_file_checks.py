@@ -331,6 +331,43 @@ def test_blank_sql_is_trim_then_empty_as_null(value: str | None) -> None:
     assert got == expected
 
 
+_ISO_TIMES = st.builds(
+    lambda moment, sep, offset: moment.isoformat(sep) + offset,
+    st.datetimes(),
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["", "Z", "+00:00", "+01:00", "-04:00", "+05:45", "-12:00"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        _ISO_TIMES,
+        st.text(max_size=12),
+        st.sampled_from(["2020-03-29 02:30", "epoch", "infinity", "-infinity"]),
+    ),
+    st.sampled_from(["UTC", "Europe/Paris", "America/Montreal", "Pacific/Chatham"]),
+)
+def test_parse_time_sql_is_the_instant_in_utc(value: str, zone: str) -> None:
+    # The reference is DuckDB's own conversion to UTC through the calendar; 'infinity' is the
+    # one value where the two differ on purpose (no time at all).
+    import duckdb
+
+    from lien.sources._csv import parse_time_sql
+
+    con = duckdb.connect()
+    con.execute(f"SET TimeZone = '{zone}'")
+    got, expected = con.execute(
+        f"SELECT {parse_time_sql('v')}, TRY_CAST(v AS TIMESTAMPTZ) AT TIME ZONE 'UTC' "
+        "FROM (SELECT ? AS v)",
+        [value],
+    ).fetchone()  # type: ignore[misc]
+    if value.strip().lower().lstrip("+-") in ("infinity", "inf"):
+        assert got is None
+    else:
+        assert got == expected
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(

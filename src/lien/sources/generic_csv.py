@@ -93,8 +93,8 @@ class GenericCsv(BulkSource):
         "raw record.",
         "Counts are whole numbers (`12`, or `12.0` as spreadsheets write them): `2.5`, `1e3` "
         "or `1 000` reject the row, naming the column and the value.",
-        "Rejects name the data row (rows counted after the header) or, for malformed lines, "
-        "the file line.",
+        "Rejects name the data row (counted after the header, malformed lines left out) or, "
+        "for a malformed line, its line in the file.",
     )
 
     def sniff(self, probe: Probe) -> bool:

@@ -132,6 +132,25 @@ def test_bad_rows_become_rejects_with_their_location(ws: Workspace, tmp_path: Pa
     assert messages(ws, "owner_liked") == [(True,)]
 
 
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        *((w, True) for w in ("true", "TRUE", "1", "yes", "Oui", "VRAI", "t", "Y", " x ")),
+        *((w, False) for w in ("false", "0", "No", "non", "Faux", "f", "N", "\u00a0non")),
+        ("", None),
+        ("  ", None),
+    ],
+)
+def test_true_false_words(ws: Workspace, tmp_path: Path, cell: str, expected: bool | None) -> None:
+    f = write(
+        tmp_path / "b.csv",
+        HEADER + ",owner_liked\n" + f"facebook,1,,p,P,2020-01-01T00:00:00Z,x,{cell}\n",
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.stored, r.rejected) == (1, 0), r.summary()
+    assert messages(ws, "owner_liked") == [(expected,)]
+
+
 def test_binary_and_empty_files_fail_cleanly(ws: Workspace, tmp_path: Path) -> None:
     binary = tmp_path / "b.csv"
     binary.write_bytes(b"\x00\x01\x02PK\x03\x04" * 100)

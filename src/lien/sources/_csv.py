@@ -297,23 +297,26 @@ def parse_time_sql(trimmed: str) -> str:
     return f"make_timestamp(epoch_us(TRY_CAST({trimmed} AS TIMESTAMPTZ)))"
 
 
-_TRUE = ("true", "1", "yes", "oui", "vrai", "t", "y", "x")
-_FALSE = ("false", "0", "no", "non", "faux", "f", "n")
+# The words a true/false column accepts, in any case (what spreadsheets and people write).
+TRUE_WORDS = ("true", "1", "yes", "oui", "vrai", "t", "y", "x")
+FALSE_WORDS = ("false", "0", "no", "non", "faux", "f", "n")
+
+
+def _one_of(value: str, words: Sequence[str]) -> str:
+    # list_contains rather than IN: DuckDB plans an IN list this long as a join per column.
+    return f"list_contains([{', '.join(repr(w) for w in words)}], {value})"
 
 
 def parse_bool_sql(trimmed: str) -> str:
-    true = ", ".join(f"'{v}'" for v in _TRUE)
-    false = ", ".join(f"'{v}'" for v in _FALSE)
     return (
-        f"(CASE WHEN lower({trimmed}) IN ({true}) THEN true "
-        f"WHEN lower({trimmed}) IN ({false}) THEN false END)"
+        f"(CASE WHEN {_one_of(f'lower({trimmed})', TRUE_WORDS)} THEN true "
+        f"WHEN {_one_of(f'lower({trimmed})', FALSE_WORDS)} THEN false END)"
     )
 
 
 def bool_ok_sql(trimmed: str) -> str:
     """Whether a value (trimmed, see blank_sql) is empty or reads as true or false."""
-    values = ", ".join(f"'{v}'" for v in (*_TRUE, *_FALSE))
-    return f"({trimmed} IS NULL OR lower({trimmed}) IN ({values}))"
+    return f"({trimmed} IS NULL OR {_one_of(f'lower({trimmed})', (*TRUE_WORDS, *FALSE_WORDS))})"
 
 
 def parse_int_sql(trimmed: str) -> str:

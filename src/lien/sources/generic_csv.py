@@ -13,6 +13,8 @@ from ..errors import SourceError
 from ..schema import CONTENT_FIELDS
 from . import BulkSource, ImportContext, Probe
 from ._csv import (
+    FALSE_WORDS,
+    TRUE_WORDS,
     blank_sql,
     bool_ok_sql,
     column_names,
@@ -93,6 +95,9 @@ class GenericCsv(BulkSource):
         "raw record.",
         "Counts are whole numbers (`12`, or `12.0` as spreadsheets write them): `2.5`, `1e3` "
         "or `1 000` reject the row, naming the column and the value.",
+        f"True/false columns read {', '.join(TRUE_WORDS)} as true and "
+        f"{', '.join(FALSE_WORDS)} as false, in any case; an empty cell is unknown; anything "
+        "else rejects the row.",
         "Rejects name the data row (counted after the header, malformed lines left out) or, "
         "for a malformed line, its line in the file.",
     )

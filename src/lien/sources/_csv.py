@@ -304,7 +304,8 @@ FALSE_WORDS = ("false", "0", "no", "non", "faux", "f", "n")
 
 def _one_of(value: str, words: Sequence[str]) -> str:
     # list_contains rather than IN: DuckDB plans an IN list this long as a join per column.
-    return f"list_contains([{', '.join(repr(w) for w in words)}], {value})"
+    quoted = ", ".join("'" + w.replace("'", "''") + "'" for w in words)
+    return f"list_contains([{quoted}], {value})"
 
 
 def parse_bool_sql(trimmed: str) -> str:

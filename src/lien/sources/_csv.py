@@ -279,7 +279,8 @@ def session_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> Iterator[
 
 
 def trim_sql(expr: str) -> str:
-    """trim(expr), through the workspace's lien_trim macro (see schema.MACROS)."""
+    """trim(expr), through the workspace's lien_trim macro (see schema.MACROS). The macro
+    names its argument several times: give it a column or a cheap expression."""
     return f"lien_trim({expr})"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from .._csv import blank_sql
 from .._jsonl import first_char_sql
 
 THING = (
@@ -134,7 +135,7 @@ def insert_mapped(
             SELECT k.*,
                 CASE WHEN _kind IN ('t1', 't3') THEN
                     CASE WHEN starts_with(t.name, _kind || '_') THEN t.name
-                         WHEN nullif(trim(t.id), '') IS NOT NULL
+                         WHEN {blank_sql("t.id")} IS NOT NULL
                             THEN _kind || '_' || trim(t.id) END
                 END AS _name,
                 CASE WHEN t.link_id IS NULL THEN NULL
@@ -145,7 +146,7 @@ def insert_mapped(
         ),
         m AS (
             SELECT n.*,
-                CASE WHEN _kind <> 't1' OR nullif(trim(t.parent_id), '') IS NULL THEN NULL
+                CASE WHEN _kind <> 't1' OR {blank_sql("t.parent_id")} IS NULL THEN NULL
                      WHEN regexp_matches(t.parent_id, '^t[0-9]_') THEN t.parent_id
                      WHEN 't3_' || t.parent_id = _link THEN _link
                      ELSE 't1_' || t.parent_id END AS _parent,
@@ -166,9 +167,9 @@ def insert_mapped(
             _created AS created_at,
             CASE WHEN t.edited NOT IN ('false', 'true') THEN {_unix("t.edited")} END AS edited_at,
             CASE WHEN _kind = 't3' THEN
-                    nullif(concat_ws(E'\\n\\n', {_unescape("nullif(trim(t.title), '')")},
+                    nullif(concat_ws(E'\\n\\n', {_unescape(blank_sql("t.title"))},
                         CASE WHEN t.selftext NOT IN {GONE} THEN
-                            {_unescape("nullif(trim(t.selftext), '')")} END), '')
+                            {_unescape(blank_sql("t.selftext"))} END), '')
                  WHEN t.body NOT IN {GONE} THEN {_unescape("t.body")}
             END AS text,
             NULL AS lang,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
+from .._csv import blank_sql
 from .._jsonl import first_char_sql
 
 UNIT_SHIFT = 2**33
@@ -185,7 +186,7 @@ REJECT_RULES: tuple[tuple[str, str, str], ...] = (
     ),
     ("NOT _has_text", "invalid", "'tweet ' || _id || ': no text'"),
     (
-        "nullif(trim(t.created_at), '') IS NOT NULL AND _own_time IS NULL",
+        f"{blank_sql('t.created_at')} IS NOT NULL AND _own_time IS NULL",
         "invalid",
         "'tweet ' || _id || ': created_at \"' || left(t.created_at, 60) || '\" is not a time'",
     ),
@@ -235,7 +236,9 @@ def _mapped_select(input_sql: str) -> str:
         WITH i AS ({input_sql}),
         f AS (
             SELECT i.*,
-                nullif(trim(coalesce(t.id_str, t.id)), '') AS _id,
+                {blank_sql("coalesce(t.id_str, t.id)")} AS _id,
+                -- trim() itself: lien_trim names its argument several times, and this one
+                -- filters a list.
                 nullif(trim(coalesce(t.in_reply_to_status_id_str,
                     list_filter({ref}, r -> r.type = 'replied_to')[1].id)), '') AS _parent,
                 coalesce(t.retweeted_status.id_str,
@@ -264,7 +267,7 @@ def _mapped_select(input_sql: str) -> str:
             _id AS id,
             _parent AS parent_id,
             CASE WHEN _parent IS NULL THEN _id
-                 WHEN t.conversation_id <> _id THEN nullif(trim(t.conversation_id), '')
+                 WHEN t.conversation_id <> _id THEN {blank_sql("t.conversation_id")}
             END AS root_id,
             _author AS author_id,
             _handle AS author_handle,

@@ -243,9 +243,12 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-# The DuckDB storage format lien creates workspaces in: v1.2 is the first that can compress a
-# column with zstd (every DuckDB lien supports reads it; older files keep the format they have).
-STORAGE_VERSION = "v1.2.0"
+# The DuckDB storage format lien creates workspaces in (every DuckDB lien supports reads it;
+# older files keep the format they have). v1.2 is the first that can compress a column with
+# zstd (the raw archive); v1.3 compresses strings as a dictionary of FSST-compressed values,
+# which wrote the messages of a million-row import a fifth faster than v1.2's choice between
+# the two, for a file 2-3 % larger.
+STORAGE_VERSION = "v1.3.0"
 
 
 # SQL macros defined on every connection to a workspace (TEMP: nothing lands in the file).

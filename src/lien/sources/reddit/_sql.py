@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .._csv import blank_sql
+from .._csv import blank_sql, trim_sql
 from .._jsonl import first_char_sql
 
 THING = (
@@ -136,7 +136,7 @@ def insert_mapped(
                 CASE WHEN _kind IN ('t1', 't3') THEN
                     CASE WHEN starts_with(t.name, _kind || '_') THEN t.name
                          WHEN {blank_sql("t.id")} IS NOT NULL
-                            THEN _kind || '_' || trim(t.id) END
+                            THEN _kind || '_' || {trim_sql("t.id")} END
                 END AS _name,
                 CASE WHEN t.link_id IS NULL THEN NULL
                      WHEN starts_with(t.link_id, 't3_') THEN t.link_id
@@ -150,7 +150,7 @@ def insert_mapped(
                      WHEN regexp_matches(t.parent_id, '^t[0-9]_') THEN t.parent_id
                      WHEN 't3_' || t.parent_id = _link THEN _link
                      ELSE 't1_' || t.parent_id END AS _parent,
-                CASE WHEN t.author IN {GONE} OR trim(t.author) = '' THEN NULL
+                CASE WHEN t.author IN {GONE} OR {blank_sql("t.author")} IS NULL THEN NULL
                      ELSE t.author END AS _author
             FROM n
         ),

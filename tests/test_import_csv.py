@@ -73,6 +73,85 @@ def test_encodings_and_delimiters(
     assert messages(ws, "author_name, text") == [("Zoé", text)]
 
 
+def _temp_leftovers(ws: Workspace) -> list[str]:
+    return [
+        name
+        for (name,) in ws.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE '_lien%' AND temporary"
+        ).fetchall()
+    ]
+
+
+def _ascii_rows(n: int) -> str:
+    return "".join(f"facebook,{i},,u{i},Anne,2020-01-01T00:00:00Z,Bonjour {i}\n" for i in range(n))
+
+
+@pytest.fixture
+def lien_tempdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where transcoded copies go, to check none is left behind."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(folder))
+    return folder
+
+
+def test_windows_1252_found_past_the_header_is_read_as_such(
+    ws: Workspace, tmp_path: Path, lien_tempdir: Path
+) -> None:
+    # The header is ASCII: the file is taken as UTF-8 until DuckDB's read finds the é of the
+    # last row, then read again from a Windows-1252 copy.
+    f = tmp_path / "w.csv"
+    f.write_bytes(
+        (HEADER + "\n" + _ascii_rows(500) + "facebook,x,,u,Zoé,2020-01-01T00:00:00Z,Été\n")
+        .replace("\n", "\r\n")
+        .encode("cp1252")
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.read, r.stored, r.rejected) == (501, 501, 0), r.summary()
+    assert ws.con.execute("SELECT author_name, text FROM messages WHERE id = 'x'").fetchall() == [
+        ("Zoé", "Été")
+    ]
+    assert _temp_leftovers(ws) == [] and list(lien_tempdir.iterdir()) == []
+
+
+def test_windows_1252_only_in_a_malformed_line_keeps_its_text(
+    ws: Workspace, tmp_path: Path, lien_tempdir: Path
+) -> None:
+    # DuckDB reports a value with text after its closing quote as malformed, with the bytes
+    # it could not decode shown as "?": the reject keeps the line as written, read as
+    # Windows-1252.
+    f = tmp_path / "m.csv"
+    f.write_bytes(
+        (HEADER + "\n" + _ascii_rows(3) + 'facebook,x,,u,"Zo"é,2020-01-01T00:00:00Z,a\n').encode(
+            "cp1252"
+        )
+    )
+    (r,) = ws.import_paths([f])
+    assert (r.read, r.stored, r.rejected) == (4, 3, 1), r.summary()
+    assert ws.con.execute("SELECT location, raw FROM rejects").fetchall() == [
+        ("line 5", 'facebook,x,,u,"Zo"é,2020-01-01T00:00:00Z,a')
+    ]
+    assert _temp_leftovers(ws) == [] and list(lien_tempdir.iterdir()) == []
+
+
+def test_a_file_neither_utf8_nor_windows_1252_imports_nothing(
+    ws: Workspace, tmp_path: Path, lien_tempdir: Path
+) -> None:
+    # 0x81 has no character in Windows-1252; the header gives nothing away.
+    f = tmp_path / "n.csv"
+    f.write_bytes((HEADER + "\n" + _ascii_rows(3)).encode() + b"facebook,x,,u,A,2020,\x81\n")
+    (r,) = ws.import_paths([f])
+    assert r.status == "failed"
+    assert r.error == (
+        f"{f}: the file is neither UTF-8 nor Windows-1252 text; "
+        "save it again as 'CSV UTF-8' from your spreadsheet"
+    )
+    assert ws.con.execute(
+        "SELECT (SELECT count(*) FROM messages), (SELECT count(*) FROM imports)"
+    ).fetchone() == (0, 0)
+    assert _temp_leftovers(ws) == [] and list(lien_tempdir.iterdir()) == []
+
+
 def test_column_mapping_and_unknown_columns_kept_in_raw(ws: Workspace, tmp_path: Path) -> None:
     f = write(
         tmp_path / "m.csv",

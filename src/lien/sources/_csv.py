@@ -13,7 +13,7 @@ import io
 import re
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +31,12 @@ MAX_LINE_BYTES = 10_000_000
 @dataclass(frozen=True)
 class CsvLayout:
     path: Path  # a UTF-8 file (the original, or a transcoded copy)
-    encoding: str  # what the original was: utf-8, cp1252 or utf-16
     delimiter: str
     header: list[str]
+    display: str
+    # Only the header was decoded: DuckDB's reader checks the rest (see read_csv_rows), and
+    # a file that turns out not to be UTF-8 is read again as Windows-1252.
+    utf8_unchecked: bool = False
 
 
 # Excel's "Unicode text" (and some other exports) is UTF-16 with a byte order mark.
@@ -73,6 +76,37 @@ def _transcoded(path: Path, encoding: str, display: str) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def _ascii_first_line(path: Path) -> bool:
+    with path.open("rb") as f:
+        line = f.readline(MAX_LINE_BYTES)
+    return line.removeprefix(codecs.BOM_UTF8).isascii()
+
+
+def _cp1252_copy(path: Path, display: str) -> Path:
+    """A temporary UTF-8 copy of a file that is not UTF-8, read as Windows-1252 (Excel on
+    French Windows); an error when it is not that either."""
+    if not _decodes(path, "cp1252"):
+        raise SourceError(
+            f"{display}: the file is neither UTF-8 nor Windows-1252 text; "
+            "save it again as 'CSV UTF-8' from your spreadsheet"
+        )
+    return _transcoded(path, "cp1252", display)
+
+
+def _read_bytes_not_utf8(con: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Whether the file DuckDB's reader just read holds bytes that are not UTF-8. The reader
+    reports them on every line it parses, but a malformed line is reported as malformed only
+    (with such bytes shown as `?`): when there is one, Python decodes the file."""
+    row = con.execute(
+        """
+        SELECT count(*) FILTER (WHERE error_type = 'INVALID ENCODING'), count(*)
+        FROM _lien_csv_errors
+        """
+    ).fetchone()
+    invalid, errors = row if row else (0, 0)
+    return bool(invalid) or (bool(errors) and not _decodes(path, "utf-8"))
 
 
 def _mixed_line_ends(path: Path) -> bool:
@@ -136,21 +170,20 @@ def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
     with path.open("rb") as f:
         start = f.read(2)
     tmp: Path | None = None
+    unchecked = False
     if start in UTF16_BOMS:
         # The "utf-16" codec reads the BOM, takes the byte order from it, and drops it.
-        encoding = "utf-16"
-        tmp = readable = _transcoded(path, encoding, display)
+        tmp = readable = _transcoded(path, "utf-16", display)
+    elif _ascii_first_line(path) and not _mixed_line_ends(path):
+        # An ASCII header reads the same in UTF-8 and Windows-1252, so the encoding can be
+        # settled after DuckDB's read, which checks every line it parses: decoding a large
+        # file in Python first took 6 % of its import.
+        readable, unchecked = path, True
     elif _decodes(path, "utf-8"):
-        encoding, readable = "utf-8", path
-    elif _decodes(path, "cp1252"):
-        encoding = "cp1252"
-        tmp = readable = _transcoded(path, encoding, display)
+        readable = path
     else:
-        raise SourceError(
-            f"{display}: the file is neither UTF-8 nor Windows-1252 text; "
-            "save it again as 'CSV UTF-8' from your spreadsheet"
-        )
-    if _mixed_line_ends(readable):
+        tmp = readable = _cp1252_copy(path, display)
+    if not unchecked and _mixed_line_ends(readable):
         try:
             uniform = _one_line_end(readable, display)
         finally:
@@ -158,7 +191,9 @@ def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
                 tmp.unlink(missing_ok=True)
         tmp = readable = uniform
     try:
-        with readable.open("r", encoding="utf-8-sig", newline="") as f:
+        # The header decodes (it is ASCII, or the whole file was decoded); what the reader
+        # buffers after it may not, in a file still to be checked.
+        with readable.open("r", encoding="utf-8-sig", newline="", errors="replace") as f:
             first = f.readline()
         if not first.strip():
             raise SourceError(f"{display}: the first line (the header) is empty")
@@ -171,7 +206,7 @@ def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
         dupes = sorted({h for h in lowered if lowered.count(h) > 1})
         if dupes:
             raise SourceError(f"{display}: the header repeats column(s) {shown_names(dupes)}")
-        yield CsvLayout(readable, encoding, delimiter, header)
+        yield CsvLayout(readable, delimiter, header, display, unchecked)
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -216,7 +251,16 @@ def read_csv_rows(
                       rejects_scan = '_lien_csv_scans', max_line_size = {MAX_LINE_BYTES})
     """
     pairs = ", ".join(f"?, {c}" for c in cols)
-    with numbered(con, read, [str(layout.path), layout.delimiter], "_row") as rows:
+    with ExitStack() as stack:
+        rows = stack.enter_context(
+            numbered(con, read, [str(layout.path), layout.delimiter], "_row")
+        )
+        if layout.utf8_unchecked and _read_bytes_not_utf8(con, layout.path):
+            stack.close()
+            _drop_csv_errors(con)
+            copy = _cp1252_copy(layout.path, layout.display)
+            stack.callback(copy.unlink, missing_ok=True)
+            rows = stack.enter_context(numbered(con, read, [str(copy), layout.delimiter], "_row"))
         yield (
             f"SELECT _row, {', '.join(cols)}, json_object({pairs}) AS _raw FROM ({rows}) n",
             list(layout.header),
@@ -251,9 +295,13 @@ def csv_errors(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str, str]]:
         ).fetchall()
     except duckdb.CatalogException:
         return []
+    _drop_csv_errors(con)
+    return [(int(line), str(reason), str(text)) for line, reason, text in rows]
+
+
+def _drop_csv_errors(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP TABLE IF EXISTS _lien_csv_errors")
     con.execute("DROP TABLE IF EXISTS _lien_csv_scans")
-    return [(int(line), str(reason), str(text)) for line, reason, text in rows]
 
 
 _TZ = re.compile(r"^[A-Za-z0-9_+\-/]+$")

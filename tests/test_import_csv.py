@@ -100,12 +100,8 @@ def test_windows_1252_found_past_the_header_is_read_as_such(
 ) -> None:
     # The header is ASCII: the file is taken as UTF-8 until DuckDB's read finds the é of the
     # last row, then read again from a Windows-1252 copy.
-    f = tmp_path / "w.csv"
-    f.write_bytes(
-        (HEADER + "\n" + _ascii_rows(500) + "facebook,x,,u,Zoé,2020-01-01T00:00:00Z,Été\n")
-        .replace("\n", "\r\n")
-        .encode("cp1252")
-    )
+    text = HEADER + "\n" + _ascii_rows(500) + "facebook,x,,u,Zoé,2020-01-01T00:00:00Z,Été\n"
+    f = write(tmp_path / "w.csv", text.replace("\n", "\r\n"), "cp1252")
     (r,) = ws.import_paths([f])
     assert (r.read, r.stored, r.rejected) == (501, 501, 0), r.summary()
     assert ws.con.execute("SELECT author_name, text FROM messages WHERE id = 'x'").fetchall() == [
@@ -120,12 +116,8 @@ def test_windows_1252_only_in_a_malformed_line_keeps_its_text(
     # DuckDB reports a value with text after its closing quote as malformed, with the bytes
     # it could not decode shown as "?": the reject keeps the line as written, read as
     # Windows-1252.
-    f = tmp_path / "m.csv"
-    f.write_bytes(
-        (HEADER + "\n" + _ascii_rows(3) + 'facebook,x,,u,"Zo"é,2020-01-01T00:00:00Z,a\n').encode(
-            "cp1252"
-        )
-    )
+    text = HEADER + "\n" + _ascii_rows(3) + 'facebook,x,,u,"Zo"é,2020-01-01T00:00:00Z,a\n'
+    f = write(tmp_path / "m.csv", text, "cp1252")
     (r,) = ws.import_paths([f])
     assert (r.read, r.stored, r.rejected) == (4, 3, 1), r.summary()
     assert ws.con.execute("SELECT location, raw FROM rejects").fetchall() == [

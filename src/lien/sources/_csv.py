@@ -174,16 +174,21 @@ def utf8_layout(path: Path, display: str) -> Iterator[CsvLayout]:
     if start in UTF16_BOMS:
         # The "utf-16" codec reads the BOM, takes the byte order from it, and drops it.
         tmp = readable = _transcoded(path, "utf-16", display)
-    elif _ascii_first_line(path) and not _mixed_line_ends(path):
-        # An ASCII header reads the same in UTF-8 and Windows-1252, so the encoding can be
-        # settled after DuckDB's read, which checks every line it parses: decoding a large
-        # file in Python first took 6 % of its import.
-        readable, unchecked = path, True
-    elif _decodes(path, "utf-8"):
-        readable = path
+        mixed = _mixed_line_ends(readable)
     else:
-        tmp = readable = _cp1252_copy(path, display)
-    if not unchecked and _mixed_line_ends(readable):
+        # Windows-1252 writes CR and LF as UTF-8 does: a copy keeps the original's line ends.
+        mixed = _mixed_line_ends(path)
+        if not mixed and _ascii_first_line(path):
+            # An ASCII header reads the same in UTF-8 and Windows-1252, so the encoding can be
+            # settled after DuckDB's read, which checks every line it parses: decoding a large
+            # file in Python first took 6 % of its import. (Mixed line ends are rewritten by
+            # Python, which needs the encoding first.)
+            readable, unchecked = path, True
+        elif _decodes(path, "utf-8"):
+            readable = path
+        else:
+            tmp = readable = _cp1252_copy(path, display)
+    if mixed:
         try:
             uniform = _one_line_end(readable, display)
         finally:

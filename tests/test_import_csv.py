@@ -275,6 +275,29 @@ def test_duplicates_within_one_file_keep_the_last(ws: Workspace, tmp_path: Path)
     assert messages(ws, "text") == [("second",)]
 
 
+def test_raw_items_are_numbered_in_file_order_past_the_last_import(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    # Row 2 is repeated by row 3, so it is a duplicate and keeps no raw item. The malformed
+    # line 6 (an unclosed quote) is staged as row -6, first; a raw item's number is its row's
+    # offset from there: line 6 → 1, row 1 → 8, row 3 → 10, row 4 → 11.
+    first = write(
+        tmp_path / "1.csv",
+        HEADER + "\nx,1,,a,A,2020-01-01T00:00:00Z,one\nx,2,,a,A,2020-01-01T00:00:00Z,two\n"
+        "x,2,,a,A,2020-01-01T00:00:00Z,two again\nx,3,,a,A,2020-01-01T00:00:00Z,three\n"
+        'x,4,,a,A,2020-01-01T00:00:00Z,"open\n',
+    )
+    (r,) = ws.import_paths([first])
+    assert (r.read, r.stored, r.duplicates, r.rejected) == (5, 3, 1, 1), r.summary()
+    raw = ws.con.execute("SELECT id, location FROM raw_items ORDER BY id").fetchall()
+    assert raw == [(1, "line 6"), (8, "row 1"), (10, "row 3"), (11, "row 4")]
+    assert ws.con.execute("SELECT raw_id FROM rejects").fetchall() == [(1,)]
+    assert messages(ws, "id, raw_id") == [("1", 8), ("2", 10), ("3", 11)]
+    second = write(tmp_path / "2.csv", HEADER + "\nx,5,,a,A,2020-01-01T00:00:00Z,five\n")
+    ws.import_paths([second])
+    assert ws.con.execute("SELECT max(id), count(*) FROM raw_items").fetchone() == (12, 5)
+
+
 def test_orphan_root_resolves_when_its_parent_arrives(ws: Workspace, tmp_path: Path) -> None:
     reply = write(tmp_path / "1.csv", HEADER + "\nx,3,2,c,C,2020-01-02T00:00:00Z,deep\n")
     ws.import_paths([reply])

@@ -59,6 +59,9 @@ def test_noflat_and_flat_twarc2_files_store_each_tweet_once(
     second = results[1]
     assert second.updated == 0
     assert second.stored == (len(included) if order == (1, 0) else 0)
+    # X numbers the tweets of a file's lines with a wide shift; raw ids stay 1, 2, 3...
+    ids = [i for (i,) in ws.con.execute("SELECT id FROM raw_items ORDER BY id").fetchall()]
+    assert ids == list(range(1, len(ids) + 1))
 
 
 @pytest.mark.parametrize("reverse", [False, True])
